@@ -786,16 +786,16 @@ TEST_F(BuildspecParserTest, ReadsSecondaryArtifactsInOrder) {
 )")));
   const auto& secondary = spec().artifacts->secondary_artifacts;
   ASSERT_EQ(secondary.size(), 2u);
-  EXPECT_EQ(secondary[0].first, "web");
-  EXPECT_THAT(secondary[0].second.files, ElementsAre("index.html"));
-  EXPECT_EQ(secondary[0].second.base_directory, "site");
-  EXPECT_EQ(secondary[0].second.name, "web-bundle");
-  EXPECT_TRUE(secondary[0].second.discard_paths);
-  EXPECT_EQ(secondary[1].first, "api");
-  EXPECT_THAT(secondary[1].second.files, ElementsAre("api.zip"));
-  EXPECT_THAT(secondary[1].second.exclude_paths, ElementsAre("*.log"));
-  EXPECT_TRUE(secondary[1].second.enable_symlinks);
-  EXPECT_EQ(secondary[1].second.s3_prefix, "api");
+  EXPECT_EQ(secondary[0].identifier, "web");
+  EXPECT_THAT(secondary[0].artifacts.files, ElementsAre("index.html"));
+  EXPECT_EQ(secondary[0].artifacts.base_directory, "site");
+  EXPECT_EQ(secondary[0].artifacts.name, "web-bundle");
+  EXPECT_TRUE(secondary[0].artifacts.discard_paths);
+  EXPECT_EQ(secondary[1].identifier, "api");
+  EXPECT_THAT(secondary[1].artifacts.files, ElementsAre("api.zip"));
+  EXPECT_THAT(secondary[1].artifacts.exclude_paths, ElementsAre("*.log"));
+  EXPECT_TRUE(secondary[1].artifacts.enable_symlinks);
+  EXPECT_EQ(secondary[1].artifacts.s3_prefix, "api");
 }
 
 TEST_F(BuildspecParserTest, RejectsSecondaryArtifactWithoutFiles) {
