@@ -5,16 +5,19 @@
 # clean; otherwise non-zero, printing where the crashing input was saved and how
 # to replay it. Needs clang and libclang-rt-14-dev. Run from anywhere in the repo.
 #
-#   scripts/fuzz.sh [SECONDS]
+#   scripts/fuzz.sh [SECONDS [LIBFUZZER_ARG...]]
 #   KILN_FUZZ_KEEP=1 scripts/fuzz.sh 600     # keep the grown corpus afterwards
+#   scripts/fuzz.sh 300 -len_control=0 /tmp/kiln-fuzz.X/corpus   # long inputs at once,
+#                                            # reading (not writing) an older corpus
 #   build/fuzz/fuzz/kiln_buildspec_fuzzer CRASH_FILE   # replay one input
 set -euo pipefail
 
 seconds="${1:-60}"
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || (( seconds < 1 )); then
-  echo "usage: scripts/fuzz.sh [SECONDS]   (a whole number of seconds, default 60)" >&2
+  echo "usage: scripts/fuzz.sh [SECONDS [LIBFUZZER_ARG...]]   (whole seconds, default 60)" >&2
   exit 2
 fi
+shift $(( $# > 0 ? 1 : 0 ))
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -24,7 +27,8 @@ cmake --build --preset fuzz --target kiln_buildspec_fuzzer
 fuzzer="$repo/build/fuzz/fuzz/kiln_buildspec_fuzzer"
 
 # libFuzzer writes new inputs into the first corpus directory, so that one is a
-# scratch copy in a temp dir; the repo's seeds are only read.
+# scratch copy in a temp dir; the repo's seeds, and any directory given after
+# SECONDS, are only read.
 work="$(mktemp -d "${TMPDIR:-/tmp}/kiln-fuzz.XXXXXX")"
 mkdir -p "$work/corpus" "$work/artifacts" "$work/shared-seeds"
 seed_dirs=("$repo/fuzz/seeds")
@@ -54,7 +58,7 @@ status=0
   -dict="$repo/fuzz/yaml.dict" \
   -artifact_prefix="$work/artifacts/" \
   -print_final_stats=1 \
-  "$work/corpus" "${seed_dirs[@]}" 2>&1 | tee "$log" || status=$?
+  "$work/corpus" "${seed_dirs[@]}" "$@" 2>&1 | tee "$log" || status=$?
 
 # A summary a person can paste: the last status line carries execs and coverage.
 echo "fuzz: ---- summary ----"
