@@ -21,7 +21,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version are "errors" with code 0; every real usage error
+    // exits 2, the POSIX convention, leaving 1 for "the input is invalid".
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
   }
   return exit_code;
 }
