@@ -84,7 +84,9 @@ Result<std::string> DockerClient::socket_path_from_docker_host(const char* docke
 }
 
 Result<HttpResponse> DockerClient::call(HttpRequest request) const {
-  std::string shown = request.method + " " + std::string(kApiVersionPrefix) + request.target;
+  // Errors name the endpoint without its query, which can be long (changes).
+  std::string shown = request.method + " " + std::string(kApiVersionPrefix) +
+                      request.target.substr(0, request.target.find('?'));
   request.target = kApiVersionPrefix + request.target;
   Result<HttpResponse> response = connection_.send(request);
   if (!response.is_ok()) return response;

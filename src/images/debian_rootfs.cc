@@ -6,6 +6,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 namespace kiln::images {
 
@@ -41,20 +42,21 @@ Status truncate_file(const fs::path& file) {
 }
 
 // debootstrap prints a line per package and step ("I: Retrieving libc6",
-// "I: Validating libc6", ...); a person wants the steps. Passes on a line
-// when its first two words differ from the last line passed on.
+// "I: Validating libc6", ...); a person wants the steps. Passes on the first
+// line of each step (its first two words) and every warning or error.
 class StepFilter {
  public:
   explicit StepFilter(const LineHandler& out) : out_(out) {}
   void operator()(std::string_view line) {
     tail_.emplace_back(line);
     if (tail_.size() > 25) tail_.pop_front();
+    if (!out_) return;
     std::size_t first_space = line.find(' ');
     std::size_t second_space =
         first_space == std::string_view::npos ? first_space : line.find(' ', first_space + 1);
     std::string step(line.substr(0, second_space));
-    if (step == last_step_ || !out_) return;
-    last_step_ = step;
+    bool info = line.substr(0, 3) == "I: ";
+    if (info && !steps_seen_.insert(step).second) return;
     out_("debootstrap: " + std::string(line));
   }
   std::string tail() const {
@@ -65,7 +67,7 @@ class StepFilter {
 
  private:
   const LineHandler& out_;
-  std::string last_step_;
+  std::set<std::string> steps_seen_;
   std::deque<std::string> tail_;
 };
 

@@ -66,6 +66,13 @@ Result<BuildResult> ImageBuilder::build(const CuratedImage& image) {
   Result<std::string> id = client_.import_image(tar_path, image.repo, image.tag, image.changes);
   if (!id.is_ok()) return id.status();
 
+  // A forced rebuild moves the tag; the old image would linger untagged.
+  // Removal fails harmlessly while a container still uses it.
+  if (existing->has_value() && existing->value().id != id.value()) {
+    Status dropped = client_.remove_image(existing->value().id, /*force=*/false);
+    if (!dropped.is_ok()) report("kept the previous image: " + dropped.message());
+  }
+
   Status removed = scratch->remove();
   if (!removed.is_ok()) report("warning: " + removed.message());
   report("built " + image.ref() + " (" + id->substr(0, 19) + ") in " + elapsed_since(start));

@@ -30,8 +30,9 @@ class ImageBuilder {
   // human-readable line per step (the CLI prints them to stderr); may be empty.
   ImageBuilder(const docker::DockerClient& client, BuildOptions options, LineHandler progress);
 
-  // Builds `image` unless it exists and options.force is false. All work
-  // happens in a scratch directory that is removed whatever the outcome.
+  // Builds `image` unless it exists and options.force is false; a forced
+  // rebuild removes the image it replaces unless a container still uses it.
+  // All work happens in a scratch directory that is removed whatever the outcome.
   // Fails with the daemon's error (kUnavailable if it is unreachable,
   // checked before any slow step) or the recipe's (see debian_rootfs.h,
   // busybox_rootfs.h).

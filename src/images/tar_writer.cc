@@ -36,6 +36,8 @@ Entry root_owned_entry(const std::string& path_in_tar, mode_t type, int mode) {
   archive_entry_set_perm(entry.get(), static_cast<mode_t>(mode));
   archive_entry_set_uid(entry.get(), 0);
   archive_entry_set_gid(entry.get(), 0);
+  archive_entry_set_uname(entry.get(), "root");
+  archive_entry_set_gname(entry.get(), "root");
   archive_entry_set_mtime(entry.get(), std::time(nullptr), 0);
   return entry;
 }
