@@ -120,13 +120,12 @@ int run_list() {
 
 void register_image_command(CLI::App& app, int& exit_code) {
   CLI::App* image = app.add_subcommand(
-      "image",
-      "Build and list kiln's curated build images (made locally, no registry needed)");
+      "image", "Build and list kiln's curated build images (made locally, no registry needed)");
   image->require_subcommand(1);
 
   auto options = std::make_shared<BuildCommandOptions>();
-  CLI::App* build = image->add_subcommand(
-      "build", "Build curated images and import them into the Docker daemon");
+  CLI::App* build =
+      image->add_subcommand("build", "Build curated images and import them into the Docker daemon");
   build->footer(
       "Images:\n"
       "  standard  kiln/standard:1.0, Debian 12 minbase with bash, git, curl, zip,\n"

@@ -75,7 +75,8 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 
 }  // namespace
 
-DaemonConnection::DaemonConnection(std::string socket_path) : socket_path_(std::move(socket_path)) {}
+DaemonConnection::DaemonConnection(std::string socket_path)
+    : socket_path_(std::move(socket_path)) {}
 
 Result<HttpResponse> DaemonConnection::send(const HttpRequest& request) const {
   init_curl_once();
@@ -91,9 +92,9 @@ Result<HttpResponse> DaemonConnection::send(const HttpRequest& request) const {
   // No signals: libcurl's timeout must not use SIGALRM in a threaded program.
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(std::min<std::chrono::milliseconds::rep>(
-                       request.timeout.count(), 10'000)));
+  curl_easy_setopt(
+      h, CURLOPT_CONNECTTIMEOUT_MS,
+      static_cast<long>(std::min<std::chrono::milliseconds::rep>(request.timeout.count(), 10'000)));
 
   HeaderList headers;
   auto add_header = [&headers](const std::string& line) {
@@ -164,8 +165,7 @@ Result<HttpResponse> DaemonConnection::send(const HttpRequest& request) const {
   }
   if (rc != CURLE_OK) {
     return Status(ErrorCode::kUnavailable, "request " + what + " to the Docker daemon at " +
-                                               socket_path_ + " failed: " +
-                                               curl_easy_strerror(rc));
+                                               socket_path_ + " failed: " + curl_easy_strerror(rc));
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
   return response;

@@ -14,13 +14,13 @@
 namespace kiln::docker {
 
 struct HttpRequest {
-  std::string method = "GET";  // "GET", "POST", "DELETE", ...
-  std::string target;          // path and query, e.g. "/v1.41/_ping"
-  std::string content_type;    // sent as Content-Type when not empty
-  std::string body;            // sent when body_file is empty
-  std::string body_file;       // when set, the body is streamed from this file
-  std::chrono::milliseconds timeout{30'000};     // for the whole exchange
-  std::size_t max_response_bytes = 16u << 20;     // larger responses fail
+  std::string method = "GET";                  // "GET", "POST", "DELETE", ...
+  std::string target;                          // path and query, e.g. "/v1.41/_ping"
+  std::string content_type;                    // sent as Content-Type when not empty
+  std::string body;                            // sent when body_file is empty
+  std::string body_file;                       // when set, the body is streamed from this file
+  std::chrono::milliseconds timeout{30'000};   // for the whole exchange
+  std::size_t max_response_bytes = 16u << 20;  // larger responses fail
 };
 
 struct HttpResponse {

@@ -37,10 +37,14 @@ std::string ref_in_path(std::string_view ref) { return url_encode(ref, "/:@"); }
 
 ErrorCode code_for_http_status(long status) {
   switch (status) {
-    case 400: return ErrorCode::kInvalidInput;
-    case 404: return ErrorCode::kNotFound;
-    case 409: return ErrorCode::kAlreadyExists;
-    default: return ErrorCode::kUnavailable;
+    case 400:
+      return ErrorCode::kInvalidInput;
+    case 404:
+      return ErrorCode::kNotFound;
+    case 409:
+      return ErrorCode::kAlreadyExists;
+    default:
+      return ErrorCode::kUnavailable;
   }
 }
 
@@ -58,8 +62,9 @@ std::string daemon_message(const std::string& body) {
 Result<json> parse_json(const HttpResponse& response, std::string_view what) {
   json parsed = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
-    return Status(ErrorCode::kInternal, "the Docker daemon answered " + std::string(what) +
-                                            " with malformed JSON: " + response.body.substr(0, 200));
+    return Status(ErrorCode::kInternal,
+                  "the Docker daemon answered " + std::string(what) +
+                      " with malformed JSON: " + response.body.substr(0, 200));
   }
   return parsed;
 }
@@ -141,8 +146,8 @@ Result<bool> DockerClient::image_exists(const std::string& ref) const {
   return info->has_value();
 }
 
-Result<std::string> DockerClient::import_image(const std::string& tar_path,
-                                               const std::string& repo, const std::string& tag,
+Result<std::string> DockerClient::import_image(const std::string& tar_path, const std::string& repo,
+                                               const std::string& tag,
                                                const std::vector<std::string>& changes,
                                                std::chrono::milliseconds timeout) const {
   HttpRequest request;
@@ -168,17 +173,17 @@ Result<std::string> DockerClient::import_image(const std::string& tar_path,
     if (message.contains("error")) {
       const json& error = message["error"];
       return Status(ErrorCode::kInvalidInput,
-                    "Docker API POST /v1.41/images/create (import of " + tar_path + " as " +
-                        repo + ":" + tag +
+                    "Docker API POST /v1.41/images/create (import of " + tar_path + " as " + repo +
+                        ":" + tag +
                         "): " + (error.is_string() ? error.get<std::string>() : error.dump()));
     }
     std::string status = message.value("status", "");
     if (status.rfind("sha256:", 0) == 0) image_id = status;
   }
   if (image_id.empty()) {
-    return Status(ErrorCode::kInternal, "the Docker daemon imported " + repo + ":" + tag +
-                                            " without reporting an image id: " +
-                                            response->body.substr(0, 200));
+    return Status(ErrorCode::kInternal,
+                  "the Docker daemon imported " + repo + ":" + tag +
+                      " without reporting an image id: " + response->body.substr(0, 200));
   }
   return image_id;
 }
@@ -196,8 +201,8 @@ Result<std::string> DockerClient::create_container(const ContainerOptions& optio
   if (options.image.empty()) {
     return Status(ErrorCode::kInvalidInput, "a container needs an image");
   }
-  json body = {{"Image", options.image}, {"Tty", false}, {"OpenStdin", false},
-               {"AttachStdin", false}, {"AttachStdout", false}, {"AttachStderr", false}};
+  json body = {{"Image", options.image}, {"Tty", false},          {"OpenStdin", false},
+               {"AttachStdin", false},   {"AttachStdout", false}, {"AttachStderr", false}};
   if (!options.cmd.empty()) body["Cmd"] = options.cmd;
   json env = json::array();
   for (const auto& [name, value] : options.env) {
@@ -253,10 +258,9 @@ Result<int> DockerClient::wait_container(const std::string& id,
   if (!response.is_ok()) {
     if (response.status().code() == ErrorCode::kUnavailable &&
         std::chrono::steady_clock::now() - started >= timeout) {
-      return Status(ErrorCode::kUnavailable,
-                    "container " + short_id(id) + " still runs after " +
-                        std::to_string(timeout.count()) + " ms (" + response.status().message() +
-                        ")");
+      return Status(ErrorCode::kUnavailable, "container " + short_id(id) + " still runs after " +
+                                                 std::to_string(timeout.count()) + " ms (" +
+                                                 response.status().message() + ")");
     }
     return response.status();
   }

@@ -26,20 +26,20 @@ inline constexpr char kApiVersionPrefix[] = "/v1.41";
 // What a new container runs. Commands are argv vectors handed to the daemon
 // as JSON arrays; nothing here is ever interpreted by a shell on the host.
 struct ContainerOptions {
-  std::string image;                         // e.g. "kiln/busybox:1.0"; required
-  std::vector<std::string> cmd;              // argv; empty: the image's CMD
-  std::map<std::string, std::string> env;    // NAME -> value, overrides image ENV
+  std::string image;                       // e.g. "kiln/busybox:1.0"; required
+  std::vector<std::string> cmd;            // argv; empty: the image's CMD
+  std::map<std::string, std::string> env;  // NAME -> value, overrides image ENV
   std::map<std::string, std::string> labels;
-  std::string working_dir;                   // empty: the image's WORKDIR
-  std::string user;                          // empty: the image's USER
-  std::vector<std::string> binds;            // "host:container[:ro]" mounts
-  std::string name;                          // empty: the daemon picks one
+  std::string working_dir;         // empty: the image's WORKDIR
+  std::string user;                // empty: the image's USER
+  std::vector<std::string> binds;  // "host:container[:ro]" mounts
+  std::string name;                // empty: the daemon picks one
 };
 
 struct ImageInfo {
-  std::string id;                            // "sha256:..."
+  std::string id;  // "sha256:..."
   std::int64_t size_bytes = 0;
-  std::string created;                       // RFC 3339, as the daemon reports it
+  std::string created;  // RFC 3339, as the daemon reports it
   std::map<std::string, std::string> labels;
 };
 
@@ -72,9 +72,10 @@ class DockerClient {
   // `ENV PATH=/bin` or `CMD ["/bin/sh"]`. Returns the new image id.
   // Fails with kIoError if the tarball cannot be read and with the daemon's
   // message if it rejects the tarball or a change.
-  Result<std::string> import_image(const std::string& tar_path, const std::string& repo,
-                                   const std::string& tag, const std::vector<std::string>& changes,
-                                   std::chrono::milliseconds timeout = std::chrono::minutes(10)) const;
+  Result<std::string> import_image(
+      const std::string& tar_path, const std::string& repo, const std::string& tag,
+      const std::vector<std::string>& changes,
+      std::chrono::milliseconds timeout = std::chrono::minutes(10)) const;
 
   // Removes image `ref`; kNotFound if it is absent, kAlreadyExists (HTTP 409)
   // if a container still uses it and `force` is false.

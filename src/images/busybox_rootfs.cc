@@ -44,9 +44,9 @@ struct DirSpec {
   int mode;
 };
 constexpr DirSpec kDirectories[] = {
-    {"bin", 0755}, {"sbin", 0755}, {"usr", 0755},  {"usr/bin", 0755}, {"usr/sbin", 0755},
-    {"etc", 0755}, {"root", 0700}, {"home", 0755}, {"tmp", 01777},    {"var", 0755},
-    {"var/tmp", 01777}, {"proc", 0555}, {"sys", 0555}, {"dev", 0755},
+    {"bin", 0755},      {"sbin", 0755}, {"usr", 0755},  {"usr/bin", 0755}, {"usr/sbin", 0755},
+    {"etc", 0755},      {"root", 0700}, {"home", 0755}, {"tmp", 01777},    {"var", 0755},
+    {"var/tmp", 01777}, {"proc", 0555}, {"sys", 0555},  {"dev", 0755},
 };
 
 constexpr char kPasswd[] =
@@ -74,8 +74,9 @@ Status check_static_executable(const std::string& path) {
   if (!dynamic.is_ok()) return dynamic.status();
   if (dynamic.value()) {
     return Status(ErrorCode::kInvalidInput,
-                  path + " is dynamically linked; install Debian's busybox-static package, "
-                         "whose /bin/busybox needs no libraries");
+                  path +
+                      " is dynamically linked; install Debian's busybox-static package, "
+                      "whose /bin/busybox needs no libraries");
   }
   return Status::ok();
 }
@@ -94,9 +95,9 @@ Status write_busybox_rootfs(const std::string& busybox_path, TarWriter& tar,
       std::chrono::seconds(30));
   if (!listed.is_ok()) return listed.status();
   if (listed.value() != 0 || applets.empty()) {
-    return Status(ErrorCode::kInvalidInput,
-                  busybox_path + " --list-full exited with " + std::to_string(listed.value()) +
-                      " and listed " + std::to_string(applets.size()) + " applets");
+    return Status(ErrorCode::kInvalidInput, busybox_path + " --list-full exited with " +
+                                                std::to_string(listed.value()) + " and listed " +
+                                                std::to_string(applets.size()) + " applets");
   }
 
   std::set<std::string> directories;

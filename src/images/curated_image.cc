@@ -13,16 +13,22 @@ constexpr char kPathEnv[] = "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/
 
 const std::vector<CuratedImage>& curated_images() {
   static const std::vector<CuratedImage> images = {
-      {"standard", "kiln/standard", "1.0", Recipe::kDebianStandard,
-       "Debian 12 minbase with bash, git, curl, zip, python3 and build-essential",
-       {kPathEnv, "ENV LANG=C.UTF-8",
-        // Builds run unattended; apt-get must never stop to ask a question.
-        "ENV DEBIAN_FRONTEND=noninteractive", "LABEL org.kiln.image=standard",
-        "LABEL org.kiln.version=1.0", R"(CMD ["/bin/bash"])"}},
-      {"busybox", "kiln/busybox", "1.0", Recipe::kBusybox,
-       "Debian's static busybox with its applets; a tiny image for tests",
-       {kPathEnv, "LABEL org.kiln.image=busybox", "LABEL org.kiln.version=1.0",
-        R"(CMD ["/bin/sh"])"}},
+      {.name = "standard",
+       .repo = "kiln/standard",
+       .tag = "1.0",
+       .recipe = Recipe::kDebianStandard,
+       .description = "Debian 12 minbase with bash, git, curl, zip, python3 and build-essential",
+       .changes = {kPathEnv, "ENV LANG=C.UTF-8",
+                   // Builds run unattended; apt-get must never stop to ask.
+                   "ENV DEBIAN_FRONTEND=noninteractive", "LABEL org.kiln.image=standard",
+                   "LABEL org.kiln.version=1.0", R"(CMD ["/bin/bash"])"}},
+      {.name = "busybox",
+       .repo = "kiln/busybox",
+       .tag = "1.0",
+       .recipe = Recipe::kBusybox,
+       .description = "Debian's static busybox with its applets; a tiny image for tests",
+       .changes = {kPathEnv, "LABEL org.kiln.image=busybox", "LABEL org.kiln.version=1.0",
+                   R"(CMD ["/bin/sh"])"}},
   };
   return images;
 }

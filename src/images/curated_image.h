@@ -16,9 +16,9 @@ enum class Recipe {
 };
 
 struct CuratedImage {
-  std::string name;         // short name for the CLI: "standard"
-  std::string repo;         // "kiln/standard"
-  std::string tag;          // "1.0"
+  std::string name;  // short name for the CLI: "standard"
+  std::string repo;  // "kiln/standard"
+  std::string tag;   // "1.0"
   Recipe recipe;
   std::string description;  // one line for `kiln image list`
   // Dockerfile-style instructions applied at import (ENV, CMD, LABEL).

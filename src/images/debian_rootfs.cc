@@ -92,9 +92,10 @@ Status check_mirror_url(const std::string& mirror) {
   for (std::string_view scheme : {"http://", "https://", "file:/"}) {
     if (mirror.rfind(scheme, 0) == 0 && mirror.size() > scheme.size()) return Status::ok();
   }
-  return Status(ErrorCode::kInvalidInput,
-                "Debian mirror '" + mirror +
-                    "' must be an http://, https:// or file:/ URL, e.g. http://deb.debian.org/debian");
+  return Status(
+      ErrorCode::kInvalidInput,
+      "Debian mirror '" + mirror +
+          "' must be an http://, https:// or file:/ URL, e.g. http://deb.debian.org/debian");
 }
 
 Status make_debian_rootfs(const std::string& target, const DebianRootfsOptions& options,
@@ -111,13 +112,10 @@ Status make_debian_rootfs(const std::string& target, const DebianRootfsOptions& 
     return Status(ErrorCode::kNotFound,
                   debootstrap.status().message() + "; install it: apt-get install debootstrap");
   }
-  std::vector<std::string> argv = {debootstrap.value(),
-                                   "--variant=minbase",
-                                   "--include=" + options.packages,
-                                   "--components=main",
-                                   options.suite,
-                                   target,
-                                   options.mirror};
+  std::vector<std::string> argv = {
+      debootstrap.value(), "--variant=minbase", "--include=" + options.packages,
+      "--components=main", options.suite,       target,
+      options.mirror};
   if (progress) progress("running debootstrap " + options.suite + " from " + options.mirror);
   StepFilter filter(progress);
   // debootstrap calls chroot, mount and dpkg from the sbin directories.
@@ -125,8 +123,8 @@ Status make_debian_rootfs(const std::string& target, const DebianRootfsOptions& 
       argv, {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"},
       [&filter](std::string_view line) { filter(line); }, options.timeout);
   if (!exit_code.is_ok()) {
-    return Status(exit_code.status().code(), exit_code.status().message() +
-                                                 "; debootstrap's last lines:" + filter.tail());
+    return Status(exit_code.status().code(),
+                  exit_code.status().message() + "; debootstrap's last lines:" + filter.tail());
   }
   if (exit_code.value() != 0) {
     return Status(ErrorCode::kUnavailable,
@@ -141,7 +139,8 @@ Status clean_debian_rootfs(const std::string& target) {
   // apt-get update in a build fetches fresh lists; stale ones only cost space.
   Status status = empty_directory(root / "var/lib/apt/lists", {"partial", "lock"});
   if (status.is_ok()) status = empty_directory(root / "var/lib/apt/lists/partial");
-  if (status.is_ok()) status = empty_directory(root / "var/cache/apt/archives", {"partial", "lock"});
+  if (status.is_ok())
+    status = empty_directory(root / "var/cache/apt/archives", {"partial", "lock"});
   if (status.is_ok()) status = empty_directory(root / "var/cache/apt/archives/partial");
   if (status.is_ok()) status = empty_directory(root / "var/cache/apt", {"archives"});
   if (status.is_ok()) status = empty_directory(root / "tmp");

@@ -22,9 +22,9 @@ std::string megabytes(long long bytes) {
 }
 
 std::string elapsed_since(std::chrono::steady_clock::time_point start) {
-  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
-                     std::chrono::steady_clock::now() - start)
-                     .count();
+  auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start)
+          .count();
   char buf[32];
   std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(seconds / 60),
                 static_cast<long long>(seconds % 60));

@@ -15,10 +15,10 @@
 namespace kiln::images {
 
 struct BuildOptions {
-  bool force = false;                       // rebuild even when the image exists
+  bool force = false;  // rebuild even when the image exists
   std::string debian_mirror = std::string(kDefaultDebianMirror);
   std::string busybox_path = "/bin/busybox";
-  std::string scratch_parent;               // empty: $TMPDIR, else /var/tmp
+  std::string scratch_parent;  // empty: $TMPDIR, else /var/tmp
   std::chrono::milliseconds debootstrap_timeout = std::chrono::minutes(30);
 };
 

@@ -76,8 +76,8 @@ int exit_status(int wait_status) {
 
 Result<std::string> find_program(const std::string& name) {
   const char* path_env = std::getenv("PATH");
-  std::string dirs = std::string(path_env ? path_env : "/usr/bin:/bin") +
-                     ":/usr/local/sbin:/usr/sbin:/sbin";
+  std::string dirs =
+      std::string(path_env ? path_env : "/usr/bin:/bin") + ":/usr/local/sbin:/usr/sbin:/sbin";
   std::size_t start = 0;
   while (start <= dirs.size()) {
     std::size_t end = dirs.find(':', start);
@@ -89,7 +89,8 @@ Result<std::string> find_program(const std::string& name) {
     }
     start = end + 1;
   }
-  return Status(ErrorCode::kNotFound, name + ": program not found in $PATH or the sbin directories");
+  return Status(ErrorCode::kNotFound,
+                name + ": program not found in $PATH or the sbin directories");
 }
 
 Result<int> run_process(const std::vector<std::string>& argv,
@@ -154,10 +155,11 @@ Result<int> run_process(const std::vector<std::string>& argv,
   while (::waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
   }
   if (timed_out) {
-    return Status(ErrorCode::kUnavailable,
-                  argv[0] + " did not finish within " +
-                      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) +
-                      " s and was killed");
+    return Status(
+        ErrorCode::kUnavailable,
+        argv[0] + " did not finish within " +
+            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) +
+            " s and was killed");
   }
   return exit_status(wait_status);
 }

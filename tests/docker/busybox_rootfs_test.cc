@@ -38,16 +38,17 @@ TEST(BusyboxRootfsTest, TarballHasBusyboxAppletLinksAndEtc) {
   Result<TarWriter> writer = TarWriter::create(tar);
   ASSERT_TRUE(writer.is_ok());
   std::vector<std::string> progress;
-  Status status = write_busybox_rootfs(
-      kBusybox, writer.value(), [&progress](std::string_view line) { progress.emplace_back(line); });
+  Status status =
+      write_busybox_rootfs(kBusybox, writer.value(),
+                           [&progress](std::string_view line) { progress.emplace_back(line); });
   ASSERT_TRUE(status.is_ok()) << status.to_string();
   ASSERT_TRUE(writer->close().is_ok());
 
   testing::CommandResult listed = testing::run_command({"tar", "-tvf", tar});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
-  for (const char* link : {"bin/sh -> /bin/busybox", "bin/echo -> /bin/busybox",
-                           "bin/cat -> /bin/busybox", "bin/ls -> /bin/busybox",
-                           "bin/sleep -> /bin/busybox", "usr/bin/env -> /bin/busybox"}) {
+  for (const char* link :
+       {"bin/sh -> /bin/busybox", "bin/echo -> /bin/busybox", "bin/cat -> /bin/busybox",
+        "bin/ls -> /bin/busybox", "bin/sleep -> /bin/busybox", "usr/bin/env -> /bin/busybox"}) {
     EXPECT_NE(listed.out.find(link), std::string::npos) << link;
   }
   EXPECT_NE(listed.out.find("-rwxr-xr-x root/root"), std::string::npos);

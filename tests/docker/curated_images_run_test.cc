@@ -67,16 +67,16 @@ TEST_F(CuratedImagesTest, BusyboxDefaultCommandIsAShell) {
 
 TEST_F(CuratedImagesTest, StandardHasTheBuildTools) {
   require_image(kStandardImage);
-  RunOutput out = run(
-      kStandardImage,
-      {"bash", "-c",
-       // sed reads all its input; head would exit early and, under pipefail,
-       // turn the writer's SIGPIPE into a flaky failure.
-       "set -euo pipefail; echo \"bash $BASH_VERSION\"; git --version; python3 --version; "
-       "gcc --version | sed -n 1p; make --version | sed -n 1p; curl --version | sed -n 1p; "
-       "zip -v | sed -n 2p; unzip -v | sed -n 1p; "
-       "test -s /etc/ssl/certs/ca-certificates.crt && echo certificates ok; "
-       "echo \"LANG=$LANG\"; cat /etc/debian_version"});
+  RunOutput out =
+      run(kStandardImage,
+          {"bash", "-c",
+           // sed reads all its input; head would exit early and, under pipefail,
+           // turn the writer's SIGPIPE into a flaky failure.
+           "set -euo pipefail; echo \"bash $BASH_VERSION\"; git --version; python3 --version; "
+           "gcc --version | sed -n 1p; make --version | sed -n 1p; curl --version | sed -n 1p; "
+           "zip -v | sed -n 2p; unzip -v | sed -n 1p; "
+           "test -s /etc/ssl/certs/ca-certificates.crt && echo certificates ok; "
+           "echo \"LANG=$LANG\"; cat /etc/debian_version"});
   EXPECT_EQ(out.exit_code, 0) << out.logs.err;
   const std::string& text = out.logs.out;
   EXPECT_TRUE(contains(text, "bash 5.2")) << text;
@@ -94,23 +94,23 @@ TEST_F(CuratedImagesTest, StandardHasTheBuildTools) {
 
 TEST_F(CuratedImagesTest, StandardCompilesAndRunsAProgram) {
   require_image(kStandardImage);
-  RunOutput out = run(kStandardImage,
-                      {"bash", "-c",
-                       "cd /tmp && printf '#include <stdio.h>\\nint main(void) { "
-                       "printf(\"compiled %%d\\\\n\", 6 * 7); return 0; }\\n' > hello.c && "
-                       "gcc -Wall -o hello hello.c && ./hello && "
-                       "python3 -c 'import json, ssl; print(json.dumps({\"py\": 3}))'"});
+  RunOutput out =
+      run(kStandardImage, {"bash", "-c",
+                           "cd /tmp && printf '#include <stdio.h>\\nint main(void) { "
+                           "printf(\"compiled %%d\\\\n\", 6 * 7); return 0; }\\n' > hello.c && "
+                           "gcc -Wall -o hello hello.c && ./hello && "
+                           "python3 -c 'import json, ssl; print(json.dumps({\"py\": 3}))'"});
   EXPECT_EQ(out.exit_code, 0) << out.logs.err;
   EXPECT_EQ(out.logs.out, "compiled 42\n{\"py\": 3}\n");
 }
 
 TEST_F(CuratedImagesTest, StandardShipsNoAptListsOrHostLeftovers) {
   require_image(kStandardImage);
-  RunOutput out = run(kStandardImage,
-                      {"bash", "-c",
-                       "ls -A /var/lib/apt/lists | grep -v -x -e partial -e lock | wc -l; "
-                       "ls /var/cache/apt/archives/*.deb 2>/dev/null | wc -l; "
-                       "test -e /var/log/bootstrap.log && echo bootstrap-log || echo no-log"});
+  RunOutput out =
+      run(kStandardImage, {"bash", "-c",
+                           "ls -A /var/lib/apt/lists | grep -v -x -e partial -e lock | wc -l; "
+                           "ls /var/cache/apt/archives/*.deb 2>/dev/null | wc -l; "
+                           "test -e /var/log/bootstrap.log && echo bootstrap-log || echo no-log"});
   EXPECT_EQ(out.exit_code, 0) << out.logs.err;
   EXPECT_EQ(out.logs.out, "0\n0\nno-log\n");
 }

@@ -71,8 +71,8 @@ TEST(DaemonConnectionTest, SilentDaemonTimesOut) {
   auto took = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(status.is_ok());
   EXPECT_EQ(status.code(), ErrorCode::kUnavailable);
-  EXPECT_EQ(status.message(), "the Docker daemon at " + socket +
-                                  " did not answer GET /v1.41/_ping within 0.3 s");
+  EXPECT_EQ(status.message(),
+            "the Docker daemon at " + socket + " did not answer GET /v1.41/_ping within 0.3 s");
   EXPECT_LT(took, std::chrono::seconds(5));
 }
 

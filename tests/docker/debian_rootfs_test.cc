@@ -53,7 +53,8 @@ TEST(DebianRootfsTest, CleanRemovesAptListsCachesAndHostLeftovers) {
   ASSERT_TRUE(status.is_ok()) << status.to_string();
   EXPECT_TRUE(fs::is_empty(root + "/var/lib/apt/lists/partial"));
   EXPECT_TRUE(fs::exists(root + "/var/lib/apt/lists/lock"));
-  EXPECT_FALSE(fs::exists(root + "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease"));
+  EXPECT_FALSE(
+      fs::exists(root + "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease"));
   EXPECT_FALSE(fs::exists(root + "/var/cache/apt/archives/bash_5.2.deb"));
   EXPECT_FALSE(fs::exists(root + "/var/cache/apt/pkgcache.bin"));
   EXPECT_TRUE(fs::exists(root + "/var/cache/apt/archives"));

@@ -133,8 +133,8 @@ TEST_F(DockerClientTest, ImportsTarballWithChangesAndRunsIt) {
   std::string ref = "kiln-test/busybox:" + tag;
   Result<std::string> image = client_.import_image(
       tar, "kiln-test/busybox", tag,
-      {"ENV PATH=/bin:/usr/bin:/sbin:/usr/sbin", R"(ENV MESSAGE="from the image")",
-       "WORKDIR /root", "LABEL org.kiln.test=import", R"(CMD ["sh", "-c", "echo $MESSAGE in $PWD"])"});
+      {"ENV PATH=/bin:/usr/bin:/sbin:/usr/sbin", R"(ENV MESSAGE="from the image")", "WORKDIR /root",
+       "LABEL org.kiln.test=import", R"(CMD ["sh", "-c", "echo $MESSAGE in $PWD"])"});
   ASSERT_TRUE(image.is_ok()) << image.status().to_string();
   EXPECT_EQ(image->rfind("sha256:", 0), 0u);
   EXPECT_EQ(client_.inspect_image(ref).value()->labels.at("org.kiln.test"), "import");
@@ -164,8 +164,7 @@ TEST_F(DockerClientTest, ImportReportsRejectedChange) {
   Result<std::string> image =
       client_.import_image(tar, "kiln-test/bad", unique_tag("bad"), {"FROM debian"});
   ASSERT_FALSE(image.is_ok());
-  EXPECT_NE(image.status().message().find("from"), std::string::npos)
-      << image.status().message();
+  EXPECT_NE(image.status().message().find("from"), std::string::npos) << image.status().message();
   EXPECT_FALSE(client_.image_exists("kiln-test/bad:" + unique_tag("bad")).value());
 }
 

@@ -35,12 +35,12 @@ class DockerFixture : public ::testing::Test {
   }
 
   // Options for a container labelled as a kiln test, so strays can be found.
-  static ContainerOptions test_container(const std::string& image,
-                                         std::vector<std::string> cmd) {
+  static ContainerOptions test_container(const std::string& image, std::vector<std::string> cmd) {
     ContainerOptions options;
     options.image = image;
     options.cmd = std::move(cmd);
-    options.labels["org.kiln.test"] = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    options.labels["org.kiln.test"] =
+        ::testing::UnitTest::GetInstance()->current_test_info()->name();
     return options;
   }
 

@@ -21,8 +21,8 @@ std::string frame(unsigned char type, const std::string& payload) {
 }
 
 TEST(LogStreamTest, SplitsInterleavedFramesKeepingOrder) {
-  std::string stream = frame(1, "out 1\n") + frame(2, "err 1\n") + frame(1, "out 2\n") +
-                       frame(2, "err 2\n");
+  std::string stream =
+      frame(1, "out 1\n") + frame(2, "err 1\n") + frame(1, "out 2\n") + frame(2, "err 2\n");
   Result<ContainerLogs> logs = demultiplex_log_stream(stream);
   ASSERT_TRUE(logs.is_ok()) << logs.status().to_string();
   EXPECT_EQ(logs->out, "out 1\nout 2\n");

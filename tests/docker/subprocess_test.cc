@@ -16,15 +16,15 @@ std::vector<std::string> lines_of(const std::vector<std::string>& argv,
                                   const std::vector<std::string>& env, Result<int>* code,
                                   std::chrono::milliseconds timeout = seconds(20)) {
   std::vector<std::string> lines;
-  *code = run_process(argv, env, [&lines](std::string_view line) { lines.emplace_back(line); },
-                      timeout);
+  *code = run_process(
+      argv, env, [&lines](std::string_view line) { lines.emplace_back(line); }, timeout);
   return lines;
 }
 
 TEST(SubprocessTest, PassesLinesOfBothStreamsAndExitStatus) {
   Result<int> code = 0;
-  std::vector<std::string> lines = lines_of(
-      {"/bin/sh", "-c", "echo one; echo two >&2; printf 'no newline'; exit 3"}, {}, &code);
+  std::vector<std::string> lines =
+      lines_of({"/bin/sh", "-c", "echo one; echo two >&2; printf 'no newline'; exit 3"}, {}, &code);
   ASSERT_TRUE(code.is_ok()) << code.status().to_string();
   EXPECT_EQ(code.value(), 3);
   EXPECT_EQ(lines, (std::vector<std::string>{"one", "two", "no newline"}));
@@ -39,9 +39,8 @@ TEST(SubprocessTest, ArgumentsAreNotInterpretedByAShell) {
 
 TEST(SubprocessTest, ExtraEnvironmentReplacesInherited) {
   Result<int> code = 0;
-  std::vector<std::string> lines =
-      lines_of({"/bin/sh", "-c", "echo \"$HOME|$KILN_TEST_VALUE\""},
-               {"HOME=/nowhere", "KILN_TEST_VALUE=a b"}, &code);
+  std::vector<std::string> lines = lines_of({"/bin/sh", "-c", "echo \"$HOME|$KILN_TEST_VALUE\""},
+                                            {"HOME=/nowhere", "KILN_TEST_VALUE=a b"}, &code);
   ASSERT_TRUE(code.is_ok());
   EXPECT_EQ(lines, (std::vector<std::string>{"/nowhere|a b"}));
 }

@@ -17,8 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string listing(const std::string& tar) {
-  testing::CommandResult listed =
-      testing::run_command({"tar", "--numeric-owner", "-tvf", tar});
+  testing::CommandResult listed = testing::run_command({"tar", "--numeric-owner", "-tvf", tar});
   EXPECT_EQ(listed.exit_code, 0) << listed.err;
   return listed.out;
 }
