@@ -78,7 +78,8 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 DaemonConnection::DaemonConnection(std::string socket_path)
     : socket_path_(std::move(socket_path)) {}
 
-Result<HttpResponse> DaemonConnection::send(const HttpRequest& request) const {
+Result<HttpResponse> DaemonConnection::send(const HttpRequest& request, bool* timed_out) const {
+  if (timed_out) *timed_out = false;
   init_curl_once();
   CurlHandle curl(curl_easy_init());
   if (!curl) return Status(ErrorCode::kInternal, "curl_easy_init failed");
@@ -151,6 +152,7 @@ Result<HttpResponse> DaemonConnection::send(const HttpRequest& request) const {
                       "); start it with 'dockerd' or 'systemctl start docker'");
   }
   if (rc == CURLE_OPERATION_TIMEDOUT) {
+    if (timed_out) *timed_out = true;
     return Status(ErrorCode::kUnavailable, "the Docker daemon at " + socket_path_ +
                                                " did not answer " + what + " within " +
                                                seconds_text(request.timeout));

@@ -40,8 +40,10 @@ class DaemonConnection {
   // (the message names the socket, the OS's reason and how to start dockerd)
   // or the daemon does not answer within request.timeout; kLimitExceeded when
   // the response is over request.max_response_bytes; kIoError when
-  // body_file cannot be opened or read.
-  Result<HttpResponse> send(const HttpRequest& request) const;
+  // body_file cannot be opened or read. When `timed_out` is given it is set
+  // to whether the failure was the timeout (callers waiting on a container
+  // tell "still running" from "no daemon" by it).
+  Result<HttpResponse> send(const HttpRequest& request, bool* timed_out = nullptr) const;
 
  private:
   std::string socket_path_;

@@ -88,12 +88,12 @@ Result<std::string> DockerClient::socket_path_from_docker_host(const char* docke
                     ": kiln only talks to a local daemon; use unix:///path/to/docker.sock");
 }
 
-Result<HttpResponse> DockerClient::call(HttpRequest request) const {
+Result<HttpResponse> DockerClient::call(HttpRequest request, bool* timed_out) const {
   // Errors name the endpoint without its query, which can be long (changes).
   std::string shown = request.method + " " + std::string(kApiVersionPrefix) +
                       request.target.substr(0, request.target.find('?'));
   request.target = kApiVersionPrefix + request.target;
-  Result<HttpResponse> response = connection_.send(request);
+  Result<HttpResponse> response = connection_.send(request, timed_out);
   if (!response.is_ok()) return response;
   if (response->status >= 400) {
     return Status(code_for_http_status(response->status),
@@ -253,11 +253,10 @@ Result<int> DockerClient::wait_container(const std::string& id,
   // "not-running" also answers at once for a container that already exited.
   request.target = "/containers/" + url_encode(id) + "/wait?condition=not-running";
   request.timeout = timeout;
-  auto started = std::chrono::steady_clock::now();
-  Result<HttpResponse> response = call(request);
+  bool timed_out = false;
+  Result<HttpResponse> response = call(request, &timed_out);
   if (!response.is_ok()) {
-    if (response.status().code() == ErrorCode::kUnavailable &&
-        std::chrono::steady_clock::now() - started >= timeout) {
+    if (timed_out) {
       return Status(ErrorCode::kUnavailable, "container " + short_id(id) + " still runs after " +
                                                  std::to_string(timeout.count()) + " ms (" +
                                                  response.status().message() + ")");

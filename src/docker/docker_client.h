@@ -109,7 +109,7 @@ class DockerClient {
  private:
   // Sends one request under kApiVersionPrefix. An HTTP status >= 400 becomes a
   // Status carrying that status and the daemon's `message`.
-  Result<HttpResponse> call(HttpRequest request) const;
+  Result<HttpResponse> call(HttpRequest request, bool* timed_out = nullptr) const;
 
   DaemonConnection connection_;
   std::chrono::milliseconds timeout_;
