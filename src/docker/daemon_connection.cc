@@ -73,6 +73,59 @@ std::string seconds_text(std::chrono::milliseconds ms) {
   return buf;
 }
 
+// Sets up the request body: streamed from request.body_file, or copied from
+// request.body. `file` and `source` must outlive the transfer.
+Status attach_body(CURL* h, const HttpRequest& request, FileHandle& file, Source& source) {
+  if (!request.body_file.empty()) {
+    file.reset(std::fopen(request.body_file.c_str(), "rb"));
+    struct stat st {};
+    if (!file || ::fstat(fileno(file.get()), &st) != 0) {
+      return Status(ErrorCode::kIoError, request.body_file + ": " + std::strerror(errno));
+    }
+    source.file = file.get();
+    // POST with a read callback streams the file in libcurl's buffer-sized
+    // pieces; the whole body is never in memory.
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, read_body);
+    curl_easy_setopt(h, CURLOPT_READDATA, &source);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(st.st_size));
+  } else if (!request.body.empty() || request.method == "POST") {
+    // An empty POST still gets "Content-Length: 0", which the daemon expects.
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  }
+  return Status::ok();
+}
+
+// Turns a failed transfer into a Status that says what to do about it.
+Status transfer_failure(CURL* h, CURLcode rc, const std::string& socket_path,
+                        const HttpRequest& request, const Sink& sink, const Source& source) {
+  std::string what = request.method + " " + request.target;
+  if (rc == CURLE_COULDNT_CONNECT) {
+    long os_errno = 0;
+    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+    std::string reason = os_errno ? std::strerror(static_cast<int>(os_errno)) : "refused";
+    return Status(ErrorCode::kUnavailable,
+                  "cannot reach the Docker daemon at " + socket_path + " (connect: " + reason +
+                      "); start it with 'dockerd' or 'systemctl start docker'");
+  }
+  if (rc == CURLE_OPERATION_TIMEDOUT) {
+    return Status(ErrorCode::kUnavailable, "the Docker daemon at " + socket_path +
+                                               " did not answer " + what + " within " +
+                                               seconds_text(request.timeout));
+  }
+  if (rc == CURLE_WRITE_ERROR && sink.overflowed) {
+    return Status(ErrorCode::kLimitExceeded,
+                  "the Docker daemon's answer to " + what + " is larger than the limit of " +
+                      std::to_string(request.max_response_bytes) + " bytes");
+  }
+  if (source.failed) {
+    return Status(ErrorCode::kIoError, request.body_file + ": read failed while sending it");
+  }
+  return Status(ErrorCode::kUnavailable, "request " + what + " to the Docker daemon at " +
+                                             socket_path + " failed: " + curl_easy_strerror(rc));
+}
+
 }  // namespace
 
 DaemonConnection::DaemonConnection(std::string socket_path)
@@ -90,6 +143,7 @@ Result<HttpResponse> DaemonConnection::send(const HttpRequest& request, bool* ti
   std::string url = "http://localhost" + request.target;
   curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, socket_path_.c_str());
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   // No signals: libcurl's timeout must not use SIGALRM in a threaded program.
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
@@ -109,32 +163,12 @@ Result<HttpResponse> DaemonConnection::send(const HttpRequest& request, bool* ti
   // sending a large body.
   add_header("Expect:");
   if (!request.content_type.empty()) add_header("Content-Type: " + request.content_type);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
 
   FileHandle body_file;
   Source source{nullptr};
-  if (!request.body_file.empty()) {
-    body_file.reset(std::fopen(request.body_file.c_str(), "rb"));
-    if (!body_file) {
-      return Status(ErrorCode::kIoError, request.body_file + ": " + std::strerror(errno));
-    }
-    struct stat st {};
-    if (::fstat(fileno(body_file.get()), &st) != 0) {
-      return Status(ErrorCode::kIoError, request.body_file + ": " + std::strerror(errno));
-    }
-    source.file = body_file.get();
-    // POST with a read callback streams the file in libcurl's buffer-sized
-    // pieces; the whole body is never in memory.
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_READFUNCTION, read_body);
-    curl_easy_setopt(h, CURLOPT_READDATA, &source);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(st.st_size));
-  } else if (!request.body.empty() || request.method == "POST") {
-    // An empty POST still gets "Content-Length: 0", which the daemon expects.
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-  }
-  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+  Status attached = attach_body(h, request, body_file, source);
+  if (!attached.is_ok()) return attached;
 
   HttpResponse response;
   Sink sink{&response.body, request.max_response_bytes};
@@ -142,32 +176,9 @@ Result<HttpResponse> DaemonConnection::send(const HttpRequest& request, bool* ti
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
 
   CURLcode rc = curl_easy_perform(h);
-  std::string what = request.method + " " + request.target;
-  if (rc == CURLE_COULDNT_CONNECT) {
-    long os_errno = 0;
-    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
-    std::string reason = os_errno ? std::strerror(static_cast<int>(os_errno)) : "refused";
-    return Status(ErrorCode::kUnavailable,
-                  "cannot reach the Docker daemon at " + socket_path_ + " (connect: " + reason +
-                      "); start it with 'dockerd' or 'systemctl start docker'");
-  }
-  if (rc == CURLE_OPERATION_TIMEDOUT) {
-    if (timed_out) *timed_out = true;
-    return Status(ErrorCode::kUnavailable, "the Docker daemon at " + socket_path_ +
-                                               " did not answer " + what + " within " +
-                                               seconds_text(request.timeout));
-  }
-  if (rc == CURLE_WRITE_ERROR && sink.overflowed) {
-    return Status(ErrorCode::kLimitExceeded,
-                  "the Docker daemon's answer to " + what + " is larger than the limit of " +
-                      std::to_string(request.max_response_bytes) + " bytes");
-  }
-  if (source.failed) {
-    return Status(ErrorCode::kIoError, request.body_file + ": read failed while sending it");
-  }
   if (rc != CURLE_OK) {
-    return Status(ErrorCode::kUnavailable, "request " + what + " to the Docker daemon at " +
-                                               socket_path_ + " failed: " + curl_easy_strerror(rc));
+    if (timed_out) *timed_out = rc == CURLE_OPERATION_TIMEDOUT;
+    return transfer_failure(h, rc, socket_path_, request, sink, source);
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
