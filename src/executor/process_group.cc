@@ -5,7 +5,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/pidfd.h>
+#include <unistd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <cerrno>
@@ -97,7 +98,8 @@ Result<ProcessGroup> ProcessGroup::spawn(const SpawnRequest& request) {
                   "cannot start " + request.argv[0] + ": " + std::strerror(rc));
   }
   // Without pidfds (Linux < 5.3) the caller polls leader_status() instead.
-  UniqueFd pidfd(::pidfd_open(pid, 0));
+  // The raw syscall: glibc 2.36's <sys/pidfd.h> lacks C++ linkage guards.
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   return ProcessGroup(pid, std::move(pidfd));
 }
 
