@@ -124,6 +124,7 @@ class HostExecutor::CommandRun {
       Clock::time_point now = Clock::now();
       check_termination(now);
       status = group_.leader_status();
+      if (group_.lost()) break;
       if (status && is_over(now)) break;
       wait_for_events(now, status.has_value());
     }
@@ -133,7 +134,7 @@ class HostExecutor::CommandRun {
     drain(executor_.stderr_read_.get(), stderr_);
     stdout_.finish();
     stderr_.finish();
-    outcome_.exit_code = *status;
+    outcome_.exit_code = status.value_or(-1);
     outcome_.duration =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
     return outcome_;
@@ -300,6 +301,11 @@ Result<CommandOutcome> HostExecutor::run_command(const std::string& command, Out
     return group.status();
   }
   outcome = CommandRun(*this, group.value(), sink, deadline).run();
+  if (group->lost()) {
+    static_cast<void>(state_->finish_command());
+    return Status(ErrorCode::kInternal,
+                  "the command's shell was reaped by someone else (waitpid(-1) in this process?)");
+  }
   if (group->has_live_members()) {
     lingering_.push_back(std::move(group).value());
   } else {

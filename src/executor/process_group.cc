@@ -106,7 +106,8 @@ Result<ProcessGroup> ProcessGroup::spawn(const SpawnRequest& request) {
 ProcessGroup::ProcessGroup(ProcessGroup&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       pidfd_(std::move(other.pidfd_)),
-      status_(other.status_) {}
+      status_(other.status_),
+      lost_(other.lost_) {}
 
 ProcessGroup& ProcessGroup::operator=(ProcessGroup&& other) noexcept {
   if (this != &other) {
@@ -114,6 +115,7 @@ ProcessGroup& ProcessGroup::operator=(ProcessGroup&& other) noexcept {
     pid_ = std::exchange(other.pid_, -1);
     pidfd_ = std::move(other.pidfd_);
     status_ = other.status_;
+    lost_ = other.lost_;
   }
   return *this;
 }
@@ -133,6 +135,11 @@ std::optional<int> ProcessGroup::leader_status() {
   do {
     rc = ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT);
   } while (rc < 0 && errno == EINTR);
+  if (rc < 0 && errno == ECHILD) {
+    lost_ = true;
+    pid_ = -1;
+    pidfd_.reset();
+  }
   if (rc < 0 || info.si_pid == 0) return std::nullopt;
   status_ = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
   return status_;

@@ -53,6 +53,11 @@ class ProcessGroup {
   // 128+N when killed by signal N. Does not reap.
   std::optional<int> leader_status();
 
+  // True if the leader was reaped behind our back (a waitpid(-1) elsewhere);
+  // the group is then disowned: its id may be reused, so it is never
+  // signalled again.
+  bool lost() const { return lost_; }
+
   // Sends `signal` to every process in the group; ESRCH is not an error.
   void signal_group(int signal) const;
 
@@ -70,6 +75,7 @@ class ProcessGroup {
   pid_t pid_ = -1;  // -1 once reaped or moved from
   UniqueFd pidfd_;
   std::optional<int> status_;
+  bool lost_ = false;
 };
 
 // True if some live (non-zombie) process has process group `pgid`; reads
