@@ -17,7 +17,8 @@ namespace {
 // - Only builtins are used after the restore: the command may have broken PATH.
 // - Unexported variables, functions, aliases, traps and `set` options are not
 //   carried over; exported variables and the working directory are.
-constexpr const char* kWrapperText = R"SH(# kiln command wrapper (docs/executors.md). Generated; do not edit.
+constexpr const char* kWrapperText =
+    R"SH(# kiln command wrapper (docs/executors.md). Generated; do not edit.
 # Usage: sh wrapper.sh STATE_DIR COMMAND_FILE WORKDIR FALLBACK_DIR
 . "$1/env"
 __kiln_state=$1
@@ -61,11 +62,10 @@ std::string command_file_text(std::string_view command) {
 }
 
 std::vector<std::string> wrapper_argv(const std::string& shell, const std::string& state_dir,
-                                      const std::string& command_file,
-                                      const std::string& workdir,
+                                      const std::string& command_file, const std::string& workdir,
                                       const std::string& fallback_dir) {
-  return {shell, state_dir + "/" + std::string(kWrapperFile), state_dir, command_file, workdir,
-          fallback_dir};
+  std::string wrapper = state_dir + "/" + std::string(kWrapperFile);
+  return {shell, wrapper, state_dir, command_file, workdir, fallback_dir};
 }
 
 }  // namespace kiln::executor

@@ -51,8 +51,7 @@ std::string command_file_text(std::string_view command);
 // shell sees it (inside the container for Docker); none is interpreted by a
 // shell, so any bytes are safe.
 std::vector<std::string> wrapper_argv(const std::string& shell, const std::string& state_dir,
-                                      const std::string& command_file,
-                                      const std::string& workdir,
+                                      const std::string& command_file, const std::string& workdir,
                                       const std::string& fallback_dir);
 
 }  // namespace kiln::executor

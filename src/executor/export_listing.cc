@@ -8,9 +8,7 @@ namespace kiln::executor {
 
 namespace {
 
-bool is_name_start(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-}
+bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
@@ -200,21 +198,17 @@ Status ListingReader::read_ansi_c_quoted(std::string& out) {
 
 // The escapes bash documents for $'...'; an unknown one stays as written.
 void ListingReader::read_ansi_c_escape(std::string& out) {
+  // Single-character escapes and what they stand for, position by position.
+  constexpr std::string_view kEscapes = "abeEfnrtv\\'\"?";
+  constexpr std::string_view kMeanings = "\a\b\x1b\x1b\f\n\r\t\v\\'\"?";
   char c = take();
-  switch (c) {
-    case 'a': out += '\a'; return;
-    case 'b': out += '\b'; return;
-    case 'e': case 'E': out += '\x1b'; return;
-    case 'f': out += '\f'; return;
-    case 'n': out += '\n'; return;
-    case 'r': out += '\r'; return;
-    case 't': out += '\t'; return;
-    case 'v': out += '\v'; return;
-    case '\\': case '\'': case '"': case '?': out += c; return;
-    case 'c':
-      if (!at_end()) out += static_cast<char>(take() & 0x1F);
-      return;
-    default: break;
+  if (std::size_t i = kEscapes.find(c); i != std::string_view::npos) {
+    out += kMeanings[i];
+    return;
+  }
+  if (c == 'c') {
+    if (!at_end()) out += static_cast<char>(take() & 0x1F);
+    return;
   }
   if (c >= '0' && c <= '7') {
     int value = c - '0';

@@ -135,8 +135,7 @@ class HostExecutor::CommandRun {
     stdout_.finish();
     stderr_.finish();
     outcome_.exit_code = status.value_or(-1);
-    outcome_.duration =
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+    outcome_.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
     return outcome_;
   }
 
@@ -241,8 +240,8 @@ Status HostExecutor::prepare(const EnvironmentSpec& env) {
   struct stat st {};
   if (env.source_dir.empty() || env.source_dir[0] != '/' ||
       ::stat(env.source_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return Status(ErrorCode::kInvalidInput,
-                  "source directory '" + env.source_dir + "' is not an absolute path to a directory");
+    return Status(ErrorCode::kInvalidInput, "source directory '" + env.source_dir +
+                                                "' is not an absolute path to a directory");
   }
   model::NamedValues variables = initial_variables(env);
   Result<std::string> shell = resolve_shell(env.shell, variables);
@@ -258,9 +257,8 @@ Status HostExecutor::prepare(const EnvironmentSpec& env) {
   if (!::mkdtemp(dir.data())) return os_error("cannot create a workspace in " + root, errno);
   workspace_ = dir;  // from here on cleanup() removes it
 
-  Result<ShellState> state =
-      ShellState::create(workspace_, variables, env.source_dir,
-                         env.version == model::BuildSpecVersion::k0_2);
+  Result<ShellState> state = ShellState::create(workspace_, variables, env.source_dir,
+                                                env.version == model::BuildSpecVersion::k0_2);
   if (!state.is_ok()) return state.status();
   state_.emplace(std::move(state).value());
   Status status = make_pipe(stdout_read_, stdout_write_);

@@ -5,9 +5,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <unistd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -44,8 +44,9 @@ class SpawnSetup {
     rc = rc ? rc : posix_spawnattr_setpgroup(&attr_, 0);
     rc = rc ? rc : posix_spawnattr_setsigdefault(&attr_, &all);
     rc = rc ? rc : posix_spawnattr_setsigmask(&attr_, &none);
-    rc = rc ? rc : posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                                        POSIX_SPAWN_SETSIGMASK);
+    rc = rc ? rc
+            : posix_spawnattr_setflags(
+                  &attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     rc = rc ? rc : posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0);
     rc = rc ? rc : posix_spawn_file_actions_adddup2(&actions_, request.stdout_fd, 1);
     rc = rc ? rc : posix_spawn_file_actions_adddup2(&actions_, request.stderr_fd, 2);

@@ -43,8 +43,8 @@ TEST(ExportListingTest, RenderRejectsNulInValues) {
 }
 
 TEST(ExportListingTest, ParsesDashStyle) {
-  Result<model::NamedValues> vars = parse_export_listing(
-      "export A='x'\"'\"'y'\nexport B=''\nexport D\nexport M='multi\nline'\n");
+  Result<model::NamedValues> vars =
+      parse_export_listing("export A='x'\"'\"'y'\nexport B=''\nexport D\nexport M='multi\nline'\n");
   ASSERT_TRUE(vars.is_ok()) << vars.status().to_string();
   ASSERT_EQ(vars->size(), 3u);  // D has no value: left out
   EXPECT_EQ(find_value(vars.value(), "A"), "x'y");
@@ -62,7 +62,10 @@ TEST(ExportListingTest, ParsesBashDeclareStyle) {
   ASSERT_TRUE(vars.is_ok()) << vars.status().to_string();
   ASSERT_EQ(vars->size(), 3u);
   EXPECT_EQ(find_value(vars.value(), "A"), "a\"b$c\\d`e");
-  EXPECT_EQ(find_value(vars.value(), "C"), "\x01" "ctl\n\xC3\xA9" "A\xC3\xA9'q");
+  EXPECT_EQ(find_value(vars.value(), "C"),
+            "\x01"
+            "ctl\n\xC3\xA9"
+            "A\xC3\xA9'q");
   EXPECT_EQ(find_value(vars.value(), "R"), "ro");
 }
 
@@ -70,8 +73,7 @@ TEST(ExportListingTest, ReportsTheLineOfAnError) {
   Result<model::NamedValues> vars = parse_export_listing("export A='1'\nexport B='open\n");
   ASSERT_FALSE(vars.is_ok());
   EXPECT_EQ(vars.status().code(), ErrorCode::kInvalidInput);
-  EXPECT_NE(vars.status().message().find("line 3"), std::string::npos)
-      << vars.status().message();
+  EXPECT_NE(vars.status().message().find("line 3"), std::string::npos) << vars.status().message();
   EXPECT_FALSE(parse_export_listing("echo hi\n").is_ok());
 }
 

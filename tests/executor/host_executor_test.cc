@@ -12,12 +12,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 
+#include "common/file_util.h"
 #include "support/test_support.h"
 
 namespace kiln::executor {
@@ -51,10 +50,8 @@ struct Ran {
 };
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  Result<std::string> text = read_file_limited(path, 1 << 20);
+  return text.is_ok() ? text.value() : "<unreadable>";
 }
 
 std::string value_of(const model::NamedValues& values, const std::string& name) {
@@ -67,8 +64,9 @@ std::string value_of(const model::NamedValues& values, const std::string& name) 
 // Reads /proc/<pid>/stat: "pid (comm) state ppid pgrp ...". Independent of the
 // executor's own check on purpose.
 bool read_stat(pid_t pid, char& state, pid_t& pgrp) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Result<std::string> text = read_file_limited("/proc/" + std::to_string(pid) + "/stat", 4096);
+  if (!text.is_ok()) return false;
+  const std::string& stat = text.value();
   std::size_t paren = stat.rfind(')');
   if (paren == std::string::npos) return false;
   int ppid = 0, group = 0;
@@ -281,8 +279,9 @@ TEST_F(HostExecutorTest, BackgroundProcessIsNotWaitedForAndIsKilledAtCleanup) {
   prepare();
   // The background job waits for a file the test never creates: if the
   // executor waited for it (or for its end of the pipe), this would hang.
-  Ran ran = run("nohup sh -c 'while [ ! -f never ]; do sleep 1; done' >/dev/null 2>&1 & "
-                "echo bg=$!");
+  Ran ran =
+      run("nohup sh -c 'while [ ! -f never ]; do sleep 1; done' >/dev/null 2>&1 & "
+          "echo bg=$!");
   EXPECT_TRUE(ran.outcome.succeeded());
   EXPECT_LT(ran.outcome.duration, 20s);
   pid_t bg = number_after(ran.out, "bg");
@@ -351,8 +350,8 @@ TEST_F(HostExecutorTest, SnapshotEnvReturnsExportedVariables) {
   EXPECT_EQ(value_of(before.value(), "INITIAL"), "1");
   EXPECT_EQ(value_of(before.value(), "CODEBUILD_SRC_DIR"), src_);
 
-  EXPECT_TRUE(run("export IMAGE_TAG=v1.2 INITIAL=2; LOCAL_ONLY=x; unset PATH_UNUSED").outcome
-                  .succeeded());
+  EXPECT_TRUE(
+      run("export IMAGE_TAG=v1.2 INITIAL=2; LOCAL_ONLY=x; unset PATH_UNUSED").outcome.succeeded());
   Result<model::NamedValues> after = executor_->snapshot_env();
   ASSERT_TRUE(after.is_ok()) << after.status().to_string();
   EXPECT_EQ(value_of(after.value(), "IMAGE_TAG"), "v1.2");
@@ -407,8 +406,7 @@ TEST_F(HostExecutorTest, CleanupRemovesTheWorkspace) {
 
 // The carry-over semantics (§1.4, 0.2) under each shell the wrapper supports:
 // "sh" (dash on Debian), "bash", and busybox's ash (Alpine-style images).
-class CarryOverTest : public HostExecutorTest,
-                      public ::testing::WithParamInterface<std::string> {
+class CarryOverTest : public HostExecutorTest, public ::testing::WithParamInterface<std::string> {
  protected:
   void prepare_shell(model::NamedValues variables = {}) {
     std::string shell = GetParam();
@@ -486,8 +484,9 @@ TEST_P(CarryOverTest, ValuesWithNewlinesAndQuotesRoundTripExactly) {
 
 TEST_P(CarryOverTest, QuotesHeredocsAndMultiLineCommands) {
   prepare_shell();
-  Ran ran = run("cat <<'EOF'\nliteral $HOME \"q\" 'q'\nEOF\n"
-                "if [ -d sub ]; then\n  echo \"it's here\"\nfi");
+  Ran ran =
+      run("cat <<'EOF'\nliteral $HOME \"q\" 'q'\nEOF\n"
+          "if [ -d sub ]; then\n  echo \"it's here\"\nfi");
   EXPECT_TRUE(ran.outcome.succeeded()) << ran.err;
   EXPECT_EQ(ran.out, "literal $HOME \"q\" 'q'\nit's here\n");
 }

@@ -22,7 +22,8 @@ class CollectingSink : public OutputSink {
   // The stream's bytes as the OutputSink contract reconstructs them.
   std::string bytes() const {
     std::string out;
-    for (const auto& piece : pieces) out += piece.text + (piece.end == LineEnd::kNewline ? "\n" : "");
+    for (const auto& piece : pieces)
+      out += piece.text + (piece.end == LineEnd::kNewline ? "\n" : "");
     return out;
   }
   std::vector<Piece> pieces;
@@ -76,7 +77,9 @@ TEST(LineSplitterTest, DoesNotCutThroughAUtf8Character) {
   splitter.feed(text);
   ASSERT_GE(sink.pieces.size(), 2u);
   EXPECT_EQ(sink.pieces[0].text, std::string(15, 'a'));
-  EXPECT_EQ(sink.pieces[1].text, "\xC3\xA9" "b");
+  EXPECT_EQ(sink.pieces[1].text,
+            "\xC3\xA9"
+            "b");
   EXPECT_EQ(sink.bytes(), text);
 }
 
