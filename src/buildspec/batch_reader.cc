@@ -149,11 +149,11 @@ class BatchReader {
     std::vector<std::vector<size_t>> dependents(tasks.size());
     bool ok = true;
     for (size_t i = 0; i < tasks.size(); ++i) {
-      for (const std::string& dep : tasks[i].depend_on) {
+      for (size_t j = 0; j < tasks[i].depend_on.size(); ++j) {
+        const std::string& dep = tasks[i].depend_on[j];
         auto it = index.find(dep);
         if (it == index.end()) {
-          const YamlNode& at = i < v.items.size() ? *v.items[i] : v;
-          r_.error(at, join_path(index_path(path, i), "depend-on"),
+          r_.error(depend_on_node(v, i, j), index_path(join_path(index_path(path, i), "depend-on"), j),
                    "depends on \"" + dep + "\", which is not an identifier in build-graph");
           ok = false;
           continue;
@@ -179,6 +179,16 @@ class BatchReader {
     for (size_t i = 0; i < tasks.size(); ++i)
       if (unmet[i] > 0) cycle += (cycle.empty() ? "" : ", ") + tasks[i].identifier;
     r_.error(v, path, "depend-on forms a cycle among: " + cycle);
+  }
+
+  // The YAML node of task i's j-th depend-on entry (or the nearest enclosing one).
+  static const YamlNode& depend_on_node(const YamlNode& list, size_t i, size_t j) {
+    if (i >= list.items.size()) return list;
+    const YamlNode& task = *list.items[i];
+    const YamlNode* deps = task.find("depend-on");
+    if (!deps) return task;
+    if (deps->kind == YamlNode::Kind::kSequence && j < deps->items.size()) return *deps->items[j];
+    return *deps;
   }
 
   std::optional<model::BatchMatrixSpec> read_matrix(const YamlNode& v, const std::string& path) {

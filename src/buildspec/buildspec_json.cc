@@ -44,7 +44,8 @@ Json artifacts_json(const model::ArtifactsSpec& a, bool primary) {
   out["s3-prefix"] = optional_text(a.s3_prefix);
   if (primary) {
     Json secondary = Json::object();
-    for (const auto& [id, spec] : a.secondary_artifacts) secondary[id] = artifacts_json(spec, false);
+    for (const auto& s : a.secondary_artifacts)
+      secondary[s.identifier] = artifacts_json(s.artifacts, false);
     out["secondary-artifacts"] = secondary;
   }
   return out;

@@ -43,7 +43,7 @@ namespace {
 const std::initializer_list<std::string_view> kPhaseNames = {"install", "pre_build", "build",
                                                                   "post_build"};
 const std::initializer_list<std::string_view> kShells = {
-    "sh", "/bin/sh", "bash", "/bin/bash", "powershell.exe", "cmd.exe", "pwsh.exe"};
+    "sh", "/bin/sh", "bash", "/bin/bash", "powershell.exe", "cmd.exe"};
 const std::initializer_list<std::string_view> kReportFormats = {
     "JUNITXML",     "CUCUMBERJSON", "NUNITXML",     "NUNIT3XML", "TESTNGXML",
     "VISUALSTUDIOTRX", "CLOVERXML", "COBERTURAXML", "JACOCOXML", "SIMPLECOV"};
@@ -175,7 +175,7 @@ class SpecReader {
         r_.error(value, path,
                  "unsupported shell \"" + *shell +
                      "\"; expected one of: sh, /bin/sh, bash, /bin/bash (Linux), "
-                     "powershell.exe, pwsh.exe, cmd.exe (Windows)");
+                     "powershell.exe, cmd.exe (Windows)");
       else if (shell)
         env.shell = *shell;
     } else if (key == "variables") {
@@ -183,8 +183,9 @@ class SpecReader {
     } else if (key == "parameter-store") {
       read_references(value, path, env.parameter_store, "a parameter name");
     } else if (key == "secrets-manager") {
-      read_references(value, path, env.secrets_manager, "a secret reference");
-      check_secret_references(value, path, env.secrets_manager);
+      // Entry i lines up with reference i only when every entry was read.
+      if (read_references(value, path, env.secrets_manager, "a secret reference"))
+        check_secret_references(value, path, env.secrets_manager);
     } else if (key == "exported-variables") {
       read_exported(value, path, env.exported_variables);
     } else if (key == "git-credential-helper") {
@@ -197,10 +198,10 @@ class SpecReader {
   void read_variables(const YamlNode& value, const std::string& path, model::NamedValues& out) {
     auto vars = r_.text_map(value, path);
     if (!vars) return;
-    for (auto& [name, text] : *vars) {
-      const YamlNode* key = nullptr;
-      for (const auto& [k, v] : value.entries)
-        if (k->value == name) key = k.get();
+    // text_map keeps the entries' order, so entry i is variable i.
+    for (size_t i = 0; i < vars->size(); ++i) {
+      auto& [name, text] = (*vars)[i];
+      const YamlNode* key = value.entries[i].first.get();
       std::string p = join_path(path, name);
       if (name.rfind("CODEBUILD_", 0) == 0) {
         r_.warning(*key, p, "names starting with CODEBUILD_ are reserved; this variable is ignored");
@@ -213,25 +214,31 @@ class SpecReader {
     }
   }
 
-  void read_references(const YamlNode& value, const std::string& path, model::NamedValues& out,
+  // Returns true when every entry was read.
+  bool read_references(const YamlNode& value, const std::string& path, model::NamedValues& out,
                        const std::string& what) {
     auto refs = r_.text_map(value, path);
-    if (!refs) return;
+    if (!refs) return false;
+    bool ok = true;
     for (size_t i = 0; i < refs->size(); ++i) {
       auto& [name, ref] = (*refs)[i];
       if (ref.empty()) {
         r_.error(*value.entries[i].second, join_path(path, name), "expected " + what);
+        ok = false;
         continue;
       }
       out.emplace_back(name, ref);
     }
+    return ok;
   }
 
   // secret-id[:json-key[:version-stage[:version-id]]]; the id may itself be an
   // ARN with six colons. Stage and id are alternatives (§1.3).
   void check_secret_references(const YamlNode& value, const std::string& path,
                                const model::NamedValues& refs) {
-    for (const auto& [name, ref] : refs) {
+    for (size_t i = 0; i < refs.size(); ++i) {
+      const auto& [name, ref] = refs[i];
+      const YamlNode& at = *value.entries[i].second;
       std::vector<std::string> parts;
       size_t start = 0;
       for (size_t pos; (pos = ref.find(':', start)) != std::string::npos; start = pos + 1)
@@ -239,12 +246,12 @@ class SpecReader {
       parts.push_back(ref.substr(start));
       size_t id_parts = (ref.rfind("arn:", 0) == 0) ? 7 : 1;
       if (parts.size() > id_parts + 3) {
-        r_.error(*value.find(name), join_path(path, name),
+        r_.error(at, join_path(path, name),
                  "expected secret-id[:json-key[:version-stage[:version-id]]], found \"" + ref +
                      "\"");
       } else if (parts.size() == id_parts + 3 && !parts[id_parts + 1].empty() &&
                  !parts[id_parts + 2].empty()) {
-        r_.error(*value.find(name), join_path(path, name),
+        r_.error(at, join_path(path, name),
                  "give a version-stage or a version-id, not both");
       }
     }
@@ -304,6 +311,10 @@ class SpecReader {
                    value.describe());
       return;
     }
+    if (value.entries.empty())
+      r_.error(value, path,
+               "expected at least one phase (install, pre_build, build, post_build), found an "
+               "empty mapping");
     for (const auto& [key, phase] : value.entries) {
       std::string p = join_path(path, key->value);
       // Phase names are fixed (§1.3): an unknown one would never run, so it is
@@ -315,7 +326,12 @@ class SpecReader {
         continue;
       }
       if (phase->kind == YamlNode::Kind::kNull) {
-        r_.warning(*phase, p, "the phase is empty and is skipped");
+        // install may be empty; the others need commands (§1.3).
+        if (key->value == "install")
+          r_.warning(*key, p, "the phase is empty and is skipped");
+        else
+          r_.error(*key, p,
+                   "the phase is empty; expected `commands:` (a list of commands) under it");
         continue;
       }
       auto spec = read_phase(key->value, *phase, p);
@@ -459,7 +475,7 @@ class SpecReader {
                       [&](const std::string& k, const YamlNode& v, const std::string& kp) {
                         read_report_key(k, v, kp, report);
                       });
-      if (!group->find("files")) r_.error(*group, join_path(p, "files"), "files is required");
+      require_non_empty(*group, p, "files", report.files.empty());
       out.push_back(std::move(report));
     }
   }
@@ -502,8 +518,7 @@ class SpecReader {
                       read_artifacts_key(k, v, p, artifacts);
                     });
     // `files` is required even when only secondary artifacts are used (§1.3).
-    if (!value.find("files"))
-      r_.error(value, join_path(path, "files"), "files is required in artifacts");
+    require_non_empty(value, path, "files", artifacts.files.empty());
     return artifacts;
   }
 
@@ -529,7 +544,7 @@ class SpecReader {
   }
 
   void read_secondary_artifacts(const YamlNode& value, const std::string& path,
-                                std::vector<std::pair<std::string, model::ArtifactsSpec>>& out) {
+                                std::vector<model::SecondaryArtifactsSpec>& out) {
     if (value.kind == YamlNode::Kind::kNull) return;
     if (!r_.expect_mapping(value, path, "a mapping of artifact identifiers to artifacts")) return;
     if (value.entries.size() > kMaxSecondaryArtifacts)
@@ -543,7 +558,8 @@ class SpecReader {
         r_.error(*key, p,
                  "artifact identifier \"" + key->value +
                      "\" may hold only letters, digits and underscores");
-      if (auto a = read_artifacts(*v, p, /*primary=*/false)) out.emplace_back(key->value, *a);
+      if (auto a = read_artifacts(*v, p, /*primary=*/false))
+        out.push_back(model::SecondaryArtifactsSpec{key->value, std::move(*a)});
     }
   }
 
@@ -559,7 +575,7 @@ class SpecReader {
                     [&](const std::string& k, const YamlNode& v, const std::string& p) {
                       read_cache_key(k, v, p, cache);
                     });
-    if (!value.find("paths")) r_.error(value, join_path(path, "paths"), "paths is required in cache");
+    require_non_empty(value, path, "paths", cache.paths.empty());
     const YamlNode* fallback = value.find("fallback-keys");
     if (fallback && cache.key.empty())
       r_.warning(*fallback, join_path(path, "fallback-keys"),
@@ -594,6 +610,20 @@ class SpecReader {
     }
   }
 
+  // A required list: missing, or present but empty, is an error (a wrongly
+  // typed value was reported already).
+  void require_non_empty(const YamlNode& map, const std::string& path, const char* key,
+                         bool empty) {
+    const YamlNode* value = map.find(key);
+    std::string p = join_path(path, key);
+    if (!value) {
+      r_.error(map, p, std::string(key) + " is required");
+    } else if (empty && (value->kind == YamlNode::Kind::kNull ||
+                         value->kind == YamlNode::Kind::kSequence)) {
+      r_.error(*value, p, "expected at least one path pattern, found an empty list");
+    }
+  }
+
   NodeReader& r_;
 };
 
@@ -609,7 +639,10 @@ ParseResult parse_buildspec(std::string_view text, std::string_view file) {
                        std::to_string(kMaxBuildspecBytes) + " bytes"});
     return result;
   }
-  YamlParseResult yaml = parse_yaml(text, kMaxNestingDepth);
+  YamlLimits limits;
+  limits.max_depth = kMaxNestingDepth;
+  limits.max_expanded_bytes = 4 * kMaxBuildspecBytes;
+  YamlParseResult yaml = parse_yaml(text, limits);
   if (!yaml.root) {
     for (const YamlError& e : yaml.errors)
       result.diagnostics.push_back(Diagnostic{Diagnostic::Severity::kError, file_name, e.line,

@@ -45,11 +45,16 @@ std::string index_path(const std::string& path, size_t index) {
 void NodeReader::add(Diagnostic::Severity severity, int line, int column, const std::string& path,
                      std::string message) {
   if (severity == Diagnostic::Severity::kError) ++error_count_;
-  if (diagnostics_.size() == kMaxDiagnostics) {
-    diagnostics_.push_back(Diagnostic{Diagnostic::Severity::kError, file_, line, column, "",
-                                      "too many problems; the rest are not shown"});
+  if (diagnostics_.size() >= kMaxDiagnostics) {
+    // One closing note; it is an error only if an error went unshown, so a
+    // valid file never carries an error diagnostic.
+    if (diagnostics_.size() == kMaxDiagnostics)
+      diagnostics_.push_back(Diagnostic{Diagnostic::Severity::kWarning, file_, line, column, "",
+                                        "too many problems; the rest are not shown"});
+    if (severity == Diagnostic::Severity::kError)
+      diagnostics_.back().severity = Diagnostic::Severity::kError;
+    return;
   }
-  if (diagnostics_.size() > kMaxDiagnostics) return;
   diagnostics_.push_back(Diagnostic{severity, file_, line, column, path, std::move(message)});
 }
 

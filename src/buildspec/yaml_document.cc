@@ -100,9 +100,15 @@ bool tab_in_indentation(std::string_view text, size_t offset) {
 // Builds the tree from events with an explicit stack.
 class TreeBuilder {
  public:
-  TreeBuilder(std::string_view text, int max_depth) : text_(text), max_depth_(max_depth) {}
+  TreeBuilder(std::string_view text, const YamlLimits& limits) : text_(text), limits_(limits) {}
 
   YamlParseResult run() {
+    // libyaml would decode UTF-16 after a byte-order mark; CodeBuild reads
+    // UTF-8 only, so say so rather than accept the file.
+    if (text_.size() >= 2 && ((text_[0] == '\xff' && text_[1] == '\xfe') ||
+                              (text_[0] == '\xfe' && text_[1] == '\xff')))
+      return fail(1, 1, "the file is UTF-16 (it starts with a UTF-16 byte-order mark); a "
+                        "buildspec must be UTF-8 text");
     Parser parser(text_);
     if (!parser.initialized()) return fail(0, 0, "out of memory initializing the YAML parser");
     Event event;
@@ -227,6 +233,7 @@ class TreeBuilder {
     node->plain = e.data.scalar.plain_implicit && e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
     node->kind = (node->plain && is_null_text(node->value)) ? YamlNode::Kind::kNull
                                                             : YamlNode::Kind::kScalar;
+    node->expanded_size = node->value.size() + 1;
     remember_anchor(e.data.scalar.anchor, node);
     return attach(node, line, column);
   }
@@ -246,9 +253,9 @@ class TreeBuilder {
   }
 
   bool open(const yaml_event_t& e, int line, int column) {
-    if (static_cast<int>(stack_.size()) >= max_depth_)
+    if (static_cast<int>(stack_.size()) >= limits_.max_depth)
       return set_error(line, column,
-                       "nesting is deeper than " + std::to_string(max_depth_) +
+                       "nesting is deeper than " + std::to_string(limits_.max_depth) +
                            " levels; a buildspec needs far fewer");
     auto node = std::make_shared<YamlNode>();
     node->line = line;
@@ -294,6 +301,11 @@ class TreeBuilder {
       return true;
     }
     Frame& top = stack_.back();
+    top.node->expanded_size += node->expanded_size;
+    if (top.node->expanded_size > limits_.max_expanded_bytes)
+      return set_error(line, column,
+                       "aliases expand the document past " +
+                           std::to_string(limits_.max_expanded_bytes) + " bytes");
     if (top.node->kind == YamlNode::Kind::kSequence) {
       top.node->items.push_back(node);
       return true;
@@ -348,7 +360,7 @@ class TreeBuilder {
   }
 
   std::string_view text_;
-  int max_depth_;
+  YamlLimits limits_;
   std::vector<Frame> stack_;
   std::unordered_map<std::string, YamlNodePtr> anchors_;
   YamlNodePtr root_;
@@ -357,8 +369,8 @@ class TreeBuilder {
 
 }  // namespace
 
-YamlParseResult parse_yaml(std::string_view text, int max_depth) {
-  return TreeBuilder(text, max_depth).run();
+YamlParseResult parse_yaml(std::string_view text, const YamlLimits& limits) {
+  return TreeBuilder(text, limits).run();
 }
 
 }  // namespace kiln::buildspec

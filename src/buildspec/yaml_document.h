@@ -9,6 +9,7 @@
 // token"). Stateless and thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,6 +33,8 @@ struct YamlNode {
   bool plain = false;
   std::vector<YamlNodePtr> items;                               // kSequence
   std::vector<std::pair<YamlNodePtr, YamlNodePtr>> entries;     // kMapping, in order
+  // Bytes of scalar text this node stands for, every alias counted in full.
+  std::size_t expanded_size = 0;
 
   // "a mapping", "a list", "a string" or "nothing (an empty value)".
   const char* describe() const;
@@ -51,10 +54,16 @@ struct YamlParseResult {
   std::vector<YamlError> errors;
 };
 
-// Parses exactly one YAML document. Aliases share the anchored node (no
-// copies, so alias bombs cost no memory); merge keys (`<<`) are applied;
-// duplicate keys, unknown anchors, more than one document and nesting deeper
-// than `max_depth` are errors.
-YamlParseResult parse_yaml(std::string_view text, int max_depth);
+struct YamlLimits {
+  int max_depth = 64;
+  // Aliases share the anchored node, but readers copy scalars out; a
+  // document whose aliases expand past this many bytes is refused.
+  std::size_t max_expanded_bytes = 16 * 1024 * 1024;
+};
+
+// Parses exactly one UTF-8 YAML document (other encodings are errors).
+// Merge keys (`<<`) are applied; duplicate keys, unknown anchors, more than
+// one document and anything past `limits` are errors.
+YamlParseResult parse_yaml(std::string_view text, const YamlLimits& limits);
 
 }  // namespace kiln::buildspec

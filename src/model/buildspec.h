@@ -73,6 +73,8 @@ struct ReportGroupSpec {
   bool discard_paths = false;
 };
 
+struct SecondaryArtifactsSpec;
+
 struct ArtifactsSpec {
   std::vector<std::string> files;
   std::string name;  // shell-evaluated at build time; empty: project's name
@@ -81,8 +83,15 @@ struct ArtifactsSpec {
   std::vector<std::string> exclude_paths;
   bool enable_symlinks = false;
   std::string s3_prefix;
-  // identifier → artifacts; only on the primary artifacts.
-  std::vector<std::pair<std::string, ArtifactsSpec>> secondary_artifacts;
+  // Only on the primary artifacts, in document order.
+  std::vector<SecondaryArtifactsSpec> secondary_artifacts;
+};
+
+// One `secondary-artifacts.<identifier>` entry. A named struct rather than a
+// std::pair because a pair of an incomplete type is not portable.
+struct SecondaryArtifactsSpec {
+  std::string identifier;
+  ArtifactsSpec artifacts;
 };
 
 enum class CacheAction { kBoth, kRestore, kSave };
