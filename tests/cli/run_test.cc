@@ -428,6 +428,34 @@ TEST_F(RunTest, FinallyRunsAfterAFailedCommand) {
             "Error while executing command: false. Reason: exit status 1");
 }
 
+TEST_F(RunTest, FailureContextNamesTheCommandAndItsExitStatus) {
+  RunResult r = run_spec(
+      "version: 0.2\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - sh -c 'exit 7'\n");
+  EXPECT_EQ(r.process.exit_code, 1) << dump(r);
+  EXPECT_EQ(context_message(r.build, "BUILD"),
+            "Error while executing command: sh -c 'exit 7'. Reason: exit status 7");
+}
+
+TEST_F(RunTest, BackgroundProcessDoesNotHoldTheBuildAndEndsWithIt) {
+  const std::string marker = "1234.8";
+  RunResult r = run_spec(
+      "version: 0.2\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - nohup sleep " + marker + " > /dev/null 2>&1 &\n"
+      "      - echo after > @P@/after\n",
+      {"--timeout-seconds", "30"});
+  EXPECT_EQ(r.process.exit_code, 0) << dump(r);
+  EXPECT_EQ(probe("after"), "after");
+  EXPECT_EQ(live_processes_with_arg(marker), std::vector<int>())
+      << "a background process outlived its build";
+}
+
 // ---------------------------------------------------- failure handling §1.5
 
 TEST_F(RunTest, FailedBuildStillRunsPostBuildAndUploadWithSucceedingZero) {
@@ -453,6 +481,25 @@ TEST_F(RunTest, FailedBuildStillRunsPostBuildAndUploadWithSucceedingZero) {
   EXPECT_EQ(probe("post"), "0");
   EXPECT_EQ(phase_status(r.build, "BUILD"), "FAILED");
   EXPECT_EQ(phase_status(r.build, "POST_BUILD"), "SUCCEEDED");
+  EXPECT_EQ(phase_status(r.build, "UPLOAD_ARTIFACTS"), "SUCCEEDED");
+  EXPECT_EQ(artifact_files(r.build), std::set<std::string>({"out.txt"}));
+}
+
+TEST_F(RunTest, FailedPostBuildStillUploadsArtifacts) {
+  RunResult r = run_spec(
+      "version: 0.2\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - echo out > out.txt\n"
+      "  post_build:\n"
+      "    commands:\n"
+      "      - false\n"
+      "artifacts:\n"
+      "  files:\n"
+      "    - out.txt\n");
+  EXPECT_EQ(r.process.exit_code, 1) << dump(r);
+  EXPECT_EQ(phase_status(r.build, "POST_BUILD"), "FAILED");
   EXPECT_EQ(phase_status(r.build, "UPLOAD_ARTIFACTS"), "SUCCEEDED");
   EXPECT_EQ(artifact_files(r.build), std::set<std::string>({"out.txt"}));
 }
@@ -599,6 +646,26 @@ TEST_F(RunTest, EnvOptionWinsOverBuildspecVariables) {
   EXPECT_EQ(probe("c"), "only-cli");
 }
 
+TEST_F(RunTest, EnvValuesReachCommandsLiterally) {
+  const std::string tricky = "a  b \"q\" 'p' $HOME `id` \\ ; | & *";
+  RunResult r = run_spec(
+      "version: 0.2\n"
+      "env:\n"
+      "  variables:\n"
+      "    SPACED: \"x  y 'z' \\\"w\\\"\"\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - printf '%s' \"$TRICKY\" > @P@/tricky\n"
+      "      - printf '%s' \"$MULTI\" > @P@/multi\n"
+      "      - printf '%s' \"$SPACED\" > @P@/spaced\n",
+      {"--env", "TRICKY=" + tricky, "--env", "MULTI=line1\nline2"});
+  ASSERT_EQ(r.process.exit_code, 0) << dump(r);
+  EXPECT_EQ(read_file(fs::path(probe_.path()) / "tricky"), tricky);
+  EXPECT_EQ(read_file(fs::path(probe_.path()) / "multi"), "line1\nline2");
+  EXPECT_EQ(read_file(fs::path(probe_.path()) / "spaced"), "x  y 'z' \"w\"");
+}
+
 // ------------------------------------------------------- timeout and stop §2.4
 
 TEST_F(RunTest, TimeoutEndsTheBuildTimedOutAndKillsTheCommand) {
@@ -626,6 +693,42 @@ TEST_F(RunTest, TimeoutEndsTheBuildTimedOutAndKillsTheCommand) {
   EXPECT_EQ(probe("started"), "started");
   EXPECT_FALSE(probe("post"));
   EXPECT_EQ(live_processes_with_arg(marker), std::vector<int>()) << "sleep survived the build";
+}
+
+TEST_F(RunTest, TimeoutKillsACommandThatIgnoresSigterm) {
+  const std::string marker = "1234.9";
+  RunResult r = run_spec(
+      "version: 0.2\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - trap '' TERM; sleep " + marker + "; echo survived > @P@/survived\n",
+      {"--timeout-seconds", "2"});
+  EXPECT_EQ(r.process.exit_code, 4) << dump(r);
+  EXPECT_EQ(phase_status(r.build, "BUILD"), "TIMED_OUT");
+  EXPECT_FALSE(probe("survived"));
+  EXPECT_EQ(live_processes_with_arg(marker), std::vector<int>()) << "sleep survived the build";
+}
+
+TEST_F(RunTest, TimeoutInInstallSkipsTheLaterPhases) {
+  RunResult r = run_spec(
+      "version: 0.2\n"
+      "phases:\n"
+      "  install:\n"
+      "    commands:\n"
+      "      - sleep 1235.1\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - echo build > @P@/build\n",
+      {"--timeout-seconds", "2"});
+  EXPECT_EQ(r.process.exit_code, 4) << dump(r);
+  EXPECT_EQ(r.build.value("buildStatus", ""), "TIMED_OUT");
+  EXPECT_EQ(phase_types(r.build),
+            std::vector<std::string>({"SUBMITTED", "QUEUED", "PROVISIONING", "DOWNLOAD_SOURCE",
+                                      "INSTALL", "FINALIZING", "COMPLETED"}));
+  EXPECT_EQ(phase_status(r.build, "INSTALL"), "TIMED_OUT");
+  EXPECT_FALSE(probe("build"));
+  EXPECT_EQ(live_processes_with_arg("1235.1"), std::vector<int>());
 }
 
 class RunStopTest : public RunTest {
@@ -862,6 +965,24 @@ TEST_F(RunTest, ArtifactSymlinkOutOfTheSourceIsRefused) {
     EXPECT_EQ(read_file(object).find("secret-outside"), std::string::npos) << object;
 }
 
+TEST_F(RunTest, ArtifactSymlinkedDirectoryOutOfTheSourceIsRefused) {
+  probe_.write("outside/secret.txt", "secret-outside-the-source\n");
+  RunResult r = run_spec(
+      "version: 0.2\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - echo fine > ok.txt\n"
+      "      - ln -s @P@/outside linked\n"
+      "artifacts:\n"
+      "  files:\n"
+      "    - '**/*'\n");
+  EXPECT_EQ(r.build.value("buildStatus", ""), "FAILED") << dump(r);
+  EXPECT_EQ(phase_status(r.build, "UPLOAD_ARTIFACTS"), "FAILED");
+  for (const fs::path& object : all_stored_objects())
+    EXPECT_EQ(read_file(object).find("secret-outside"), std::string::npos) << object;
+}
+
 TEST_F(RunTest, ZipArtifactWithChecksums) {
   RunResult r = run_spec(
       "version: 0.2\n"
@@ -917,6 +1038,24 @@ TEST_F(RunTest, ArtifactNameIsShellEvaluated) {
   EXPECT_EQ(artifact_files(r.build), std::set<std::string>({"a.txt"}));
 }
 
+TEST_F(RunTest, ArtifactNameRunsCommandSubstitution) {
+  RunResult r = run_spec(
+      "version: 0.2\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - echo a > a.txt\n"
+      "artifacts:\n"
+      "  name: build-$(echo abc)\n"
+      "  files:\n"
+      "    - a.txt\n",
+      {"--zip"});
+  ASSERT_EQ(r.process.exit_code, 0) << dump(r);
+  EXPECT_EQ(r.build["artifacts"].value("location", ""),
+            "arn:aws:s3:::artifacts/proj/" + uuid_of(r.build) + "/build-abc");
+  EXPECT_TRUE(fs::is_regular_file(artifact_path(r.build)));
+}
+
 // ------------------------------------------------------------- sources, buildspec
 
 class RunGitTest : public RunTest {
@@ -967,6 +1106,10 @@ class RunGitTest : public RunTest {
     EXPECT_EQ(r.build.value("resolvedSourceVersion", ""), expected_sha) << r.build.dump(2);
     EXPECT_EQ(probe("content"), expected_content);
     EXPECT_EQ(probe("resolved_env"), expected_sha);
+    // The repository itself is left as it was.
+    EXPECT_EQ(rev("HEAD"), first_);
+    EXPECT_EQ(kiln::testing::run_command({"git", "-C", repo_.path(), "status", "--porcelain"}).out,
+              "");
   }
 
   TempDir repo_;
@@ -978,6 +1121,35 @@ TEST_F(RunGitTest, BuildsABranch) { build_at("feature", second_, "two"); }
 TEST_F(RunGitTest, BuildsAnAnnotatedTagAtItsCommit) { build_at("v1", first_, "one"); }
 
 TEST_F(RunGitTest, BuildsACommitSha) { build_at(first_, first_, "one"); }
+
+TEST_F(RunGitTest, BuildsAnAbbreviatedCommitSha) {
+  build_at(second_.substr(0, 8), second_, "two");
+}
+
+TEST_F(RunGitTest, BuildsTheDefaultBranchWithoutAVersion) {
+  RunResult r = run({"file://" + repo_.path()});
+  ASSERT_EQ(r.process.exit_code, 0) << dump(r);
+  EXPECT_EQ(r.build.value("resolvedSourceVersion", ""), first_);
+  EXPECT_EQ(probe("content"), "one");
+}
+
+TEST_F(RunGitTest, ShallowCloneOfABranch) {
+  RunResult r =
+      run({"file://" + repo_.path(), "--source-version", "feature", "--git-clone-depth", "1"});
+  ASSERT_EQ(r.process.exit_code, 0) << dump(r);
+  EXPECT_EQ(r.build.value("resolvedSourceVersion", ""), second_);
+  EXPECT_EQ(probe("content"), "two");
+}
+
+TEST_F(RunGitTest, UnknownVersionFailsDownloadSource) {
+  RunResult r = run({repo_.path(), "--source-version", "no-such-branch"});
+  EXPECT_EQ(r.process.exit_code, 1) << dump(r);
+  EXPECT_EQ(r.build.value("buildStatus", ""), "FAILED");
+  EXPECT_EQ(phase_status(r.build, "DOWNLOAD_SOURCE"), "FAILED");
+  EXPECT_EQ(context_code(r.build, "DOWNLOAD_SOURCE"), "CLIENT_ERROR");
+  EXPECT_EQ(phase_status(r.build, "INSTALL"), "<absent>");
+  EXPECT_FALSE(probe("content"));
+}
 
 TEST_F(RunTest, InlineBuildspecWithoutSource) {
   RunResult r = run({"--no-source", "--buildspec",
@@ -1168,6 +1340,28 @@ TEST_F(RunTest, BuildNumbersCountPerProject) {
   EXPECT_EQ(other.build.value("buildNumber", -1), 1);
   EXPECT_NE(first.build.value("id", ""), second.build.value("id", ""));
   EXPECT_EQ(probe("numbers"), "1\n2\n1");
+}
+
+TEST_F(RunTest, ConcurrentBuildsGetDistinctNumbers) {
+  write_spec(
+      "version: 0.2\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - echo \"$CODEBUILD_BUILD_NUMBER\"\n");
+  std::vector<RunResult> results(4);
+  std::vector<std::thread> threads;
+  for (auto& result : results) threads.emplace_back([&] { result = run({src_.path()}); });
+  for (auto& t : threads) t.join();
+  std::set<std::int64_t> numbers;
+  std::set<std::string> ids;
+  for (const RunResult& r : results) {
+    EXPECT_EQ(r.process.exit_code, 0) << dump(r);
+    numbers.insert(r.build.value("buildNumber", std::int64_t{-1}));
+    ids.insert(r.build.value("id", ""));
+  }
+  EXPECT_EQ(numbers, std::set<std::int64_t>({1, 2, 3, 4}));
+  EXPECT_EQ(ids.size(), 4u);
 }
 
 TEST_F(RunTest, InvalidOptionsAreUsageErrors) {
