@@ -456,6 +456,27 @@ TEST_F(RunTest, BackgroundProcessDoesNotHoldTheBuildAndEndsWithIt) {
       << "a background process outlived its build";
 }
 
+TEST_F(RunTest, DefaultShellIsPosixShAndEnvShellSelectsBash) {
+  RunResult posix = run_spec(
+      "version: 0.2\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - '[[ 1 == 1 ]]'\n");
+  EXPECT_EQ(posix.process.exit_code, 1) << "dash has no [[\n" << dump(posix);
+  RunResult bash = run_spec(
+      "version: 0.2\n"
+      "env:\n"
+      "  shell: bash\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - '[[ 1 == 1 ]]'\n"
+      "      - echo \"$BASH_VERSION\" > @P@/bash\n");
+  EXPECT_EQ(bash.process.exit_code, 0) << dump(bash);
+  EXPECT_FALSE(probe("bash").value_or("").empty());
+}
+
 // ---------------------------------------------------- failure handling §1.5
 
 TEST_F(RunTest, FailedBuildStillRunsPostBuildAndUploadWithSucceedingZero) {
@@ -882,6 +903,27 @@ TEST_F(RunTest, ArtifactBaseDirectoryIsRelativeToTheSourceNotTheCwd) {
   EXPECT_EQ(artifact_files(r.build), std::set<std::string>({"x.txt", "d/y.txt"}));
 }
 
+TEST_F(RunTest, ArtifactBaseDirectoryGlobGivesSeveralRoots) {
+  RunResult r = run_spec(
+      "version: 0.2\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - mkdir -p out-a/skip out-b other\n"
+      "      - echo x > out-a/x.txt\n"
+      "      - echo s > out-a/skip/s.txt\n"
+      "      - echo y > out-b/y.txt\n"
+      "      - echo o > other/o.txt\n"
+      "artifacts:\n"
+      "  base-directory: 'out-*'\n"
+      "  files:\n"
+      "    - '**/*'\n"
+      "  exclude-paths:\n"
+      "    - 'skip/**/*'\n");
+  ASSERT_EQ(r.process.exit_code, 0) << dump(r);
+  EXPECT_EQ(artifact_files(r.build), std::set<std::string>({"x.txt", "y.txt"}));
+}
+
 TEST_F(RunTest, ArtifactDiscardPathsCollisionLastWins) {
   RunResult r = run_spec(
       "version: 0.2\n"
@@ -1163,6 +1205,34 @@ TEST_F(RunTest, InlineBuildspecWithoutSource) {
   EXPECT_EQ(probe("inline"), "inline");
 }
 
+TEST_F(RunTest, InlineBuildspecReplacesTheSourceBuildspec) {
+  write_spec(
+      "version: 0.2\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - echo file > @P@/which\n");
+  src_.write("data.txt", "from source\n");
+  RunResult r = run({src_.path(), "--buildspec",
+                     with_probe("version: 0.2\n"
+                                "phases:\n"
+                                "  build:\n"
+                                "    commands:\n"
+                                "      - echo inline > @P@/which\n"
+                                "      - cp data.txt @P@/data\n")});
+  ASSERT_EQ(r.process.exit_code, 0) << dump(r);
+  EXPECT_EQ(probe("which"), "inline");
+  EXPECT_EQ(probe("data"), "from source");
+}
+
+TEST_F(RunTest, InlineBuildspecYamlErrorFailsDownloadSource) {
+  RunResult r = run({"--no-source", "--buildspec",
+                     "version: 0.2\nphases:\n  build:\n    commands: [unclosed\n"});
+  EXPECT_EQ(r.process.exit_code, 1) << dump(r);
+  EXPECT_EQ(phase_status(r.build, "DOWNLOAD_SOURCE"), "FAILED");
+  EXPECT_EQ(context_code(r.build, "DOWNLOAD_SOURCE"), "YAML_FILE_ERROR");
+}
+
 TEST_F(RunTest, BuildspecPathRelativeToTheSource) {
   write_spec(
       "version: 0.2\n"
@@ -1221,6 +1291,18 @@ TEST_F(RunTest, MissingBuildspecFailsDownloadSource) {
   EXPECT_EQ(r.build.value("buildStatus", ""), "FAILED");
   EXPECT_EQ(phase_status(r.build, "DOWNLOAD_SOURCE"), "FAILED");
   EXPECT_EQ(phase_status(r.build, "INSTALL"), "<absent>");
+}
+
+TEST_F(RunTest, SpecialFilesInTheSourceDoNotBlockTheCopy) {
+  ASSERT_EQ(::mkfifo((src_.path() + "/fifo").c_str(), 0600), 0);
+  RunResult r = run_spec(
+      "version: 0.2\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - echo ok > @P@/ok\n");
+  EXPECT_EQ(r.process.exit_code, 0) << dump(r);
+  EXPECT_EQ(probe("ok"), "ok");
 }
 
 // Paths, types and contents of everything under `root`.
@@ -1318,6 +1400,31 @@ TEST_F(RunTest, KilnLogsPrintsTheLinesOfTheLiveLog) {
   EXPECT_TRUE(has("Phase context status code: COMMAND_EXECUTION_ERROR Message: Error while "
                   "executing command: false. Reason: exit status 1"))
       << stored.out;
+}
+
+TEST_F(RunTest, JsonStdoutIsOneObjectEvenWithTheLiveLog) {
+  write_spec(
+      "version: 0.2\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - echo to-the-log\n");
+  CommandResult r = kiln::testing::run_command(
+      {"timeout", "-k", "10", kHangGuardSeconds, kiln::testing::kiln_binary(), "run", src_.path(),
+       "--executor", "shell", "--json", "--data-dir", data_.path(), "--artifacts-dir",
+       artifacts_.path(), "--project-name", "proj"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  Json b = parse_build(r.out);
+  EXPECT_TRUE(b.is_object()) << r.out;
+  EXPECT_EQ(r.out.find("to-the-log"), std::string::npos) << "the log goes to stderr";
+}
+
+TEST_F(RunTest, KilnLogsOfAnUnknownBuildFails) {
+  CommandResult r = kiln::testing::run_command(
+      {kiln::testing::kiln_binary(), "logs", "proj:00000000-0000-4000-8000-000000000000",
+       "--data-dir", data_.path()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_FALSE(r.err.empty());
 }
 
 // ------------------------------------------------------------------ CLI
