@@ -51,10 +51,16 @@ constexpr const char* kLauncher =
 constexpr const char* kKillGroup =
     "kill -s \"$1\" -- \"-$2\" 2>/dev/null || kill -s \"$1\" \"-$2\" 2>/dev/null";
 
-// Prints the absolute path of shell $1 on the PATH given by `env -i`.
+// Prints the absolute path of shell $1 on $PATH (as given by `env -i`). A
+// PATH walk rather than `command -v`: busybox ash answers that with the bare
+// name of its builtin applets.
 constexpr const char* kResolveShell =
-    "case $1 in /*) [ -f \"$1\" ] && [ -x \"$1\" ] && printf '%s\\n' \"$1\" ;; "
-    "*) command -v \"$1\" ;; esac";
+    "case $1 in /*) [ -f \"$1\" ] && [ -x \"$1\" ] && printf '%s\\n' \"$1\"; exit ;; esac\n"
+    "set -f; IFS=:\n"
+    "for d in $PATH; do\n"
+    "  if [ -n \"$d\" ] && [ -f \"$d/$1\" ] && [ -x \"$d/$1\" ]; then printf '%s\\n' \"$d/$1\"; exit 0; fi\n"
+    "done\n"
+    "exit 1";
 
 Status os_error(const std::string& what, int err) {
   return Status(ErrorCode::kIoError, what + ": " + std::strerror(err));
