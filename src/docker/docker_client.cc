@@ -420,7 +420,10 @@ Status DockerClient::pull_image(const std::string& ref, std::chrono::millisecond
   if (!tag.empty()) request.target += "&tag=" + url_encode(tag);
   request.timeout = timeout;
   Result<HttpResponse> response = call(request);
-  if (!response.is_ok()) return response.status();
+  if (!response.is_ok()) {
+    return Status(response.status().code(),
+                  "pull of " + ref + ": " + response.status().message());
+  }
   // 200 only means the pull began: a failure later arrives as a progress
   // object with "error" in it.
   std::string_view rest = response->body;
