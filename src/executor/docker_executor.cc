@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -464,6 +465,13 @@ Result<CommandOutcome> DockerExecutor::run_command(const std::string& command, O
                  LineEnd::kNewline);
   }
   return outcome;
+}
+
+Status DockerExecutor::set_variables(const model::NamedValues& variables) {
+  if (!prepared_ || cleaned_up_) {
+    return Status(ErrorCode::kInternal, "DockerExecutor::set_variables outside prepare()..cleanup()");
+  }
+  return state_->set_variables(variables);
 }
 
 Result<model::NamedValues> DockerExecutor::snapshot_env() {

@@ -92,6 +92,7 @@ class DockerExecutor final : public Executor {
   Status prepare(const EnvironmentSpec& env) override;
   Result<CommandOutcome> run_command(const std::string& command, OutputSink& sink,
                                      Deadline deadline) override;
+  Status set_variables(const model::NamedValues& variables) override;
   Result<model::NamedValues> snapshot_env() override;
   void stop() override;
   // Force-removes the container (killing everything in it) and the state dir.

@@ -105,6 +105,13 @@ class Executor {
   virtual Result<CommandOutcome> run_command(const std::string& command, OutputSink& sink,
                                              Deadline deadline) = 0;
 
+  // Adds `variables` to the environment of every later command, replacing
+  // same-named ones, in 0.1 and 0.2 mode alike (the engine sets buildspec
+  // variables after PROVISIONING and flips CODEBUILD_BUILD_SUCCEEDING between
+  // phases). Fails with kInvalidInput for a bad name or a value with NUL.
+  // Requires: prepare() succeeded and cleanup() has not been called.
+  virtual Status set_variables(const model::NamedValues& variables) = 0;
+
   // The exported variables the next command would start with, in the order
   // the shell lists them (names sorted). Variables that are exported but have
   // no value are left out: they are not in a child's environment.

@@ -321,6 +321,13 @@ Result<CommandOutcome> HostExecutor::run_command(const std::string& command, Out
   return outcome;
 }
 
+Status HostExecutor::set_variables(const model::NamedValues& variables) {
+  if (!prepared_ || cleaned_up_) {
+    return Status(ErrorCode::kInternal, "HostExecutor::set_variables outside prepare()..cleanup()");
+  }
+  return state_->set_variables(variables);
+}
+
 Result<model::NamedValues> HostExecutor::snapshot_env() {
   if (!prepared_ || cleaned_up_) {
     return Status(ErrorCode::kInternal, "HostExecutor::snapshot_env outside prepare()..cleanup()");

@@ -59,6 +59,7 @@ class HostExecutor final : public Executor {
   Status prepare(const EnvironmentSpec& env) override;
   Result<CommandOutcome> run_command(const std::string& command, OutputSink& sink,
                                      Deadline deadline) override;
+  Status set_variables(const model::NamedValues& variables) override;
   Result<model::NamedValues> snapshot_env() override;
   void stop() override;
   Status cleanup() override;

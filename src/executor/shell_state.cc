@@ -113,4 +113,23 @@ Result<model::NamedValues> ShellState::exported_variables() const {
   return parse_export_listing(text.value());
 }
 
+Status ShellState::set_variables(const model::NamedValues& variables) {
+  Result<model::NamedValues> current = exported_variables();
+  if (!current.is_ok()) return current.status();
+  model::NamedValues merged = std::move(current).value();
+  for (const auto& [name, value] : variables) {
+    bool replaced = false;
+    for (auto& [n, v] : merged) {
+      if (n == name) {
+        v = value;
+        replaced = true;
+      }
+    }
+    if (!replaced) merged.emplace_back(name, value);
+  }
+  Result<std::string> listing = render_export_listing(merged);
+  if (!listing.is_ok()) return listing.status();
+  return write_file(path(kEnvFile), listing.value());
+}
+
 }  // namespace kiln::executor

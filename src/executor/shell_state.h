@@ -37,6 +37,10 @@ class ShellState {
   // The exported variables the next command starts with.
   Result<model::NamedValues> exported_variables() const;
 
+  // Adds or replaces exported variables in the state every later command
+  // starts from. Requires: no command is running.
+  Status set_variables(const model::NamedValues& variables);
+
   const std::string& dir() const { return dir_; }
   // Where the next command starts.
   const std::string& workdir() const { return workdir_; }

@@ -48,6 +48,7 @@ struct StreamInfo {
   std::int64_t creation_ms = 0;
   std::optional<std::int64_t> first_event_ms;
   std::optional<std::int64_t> last_event_ms;
+  std::optional<std::int64_t> last_ingestion_ms;  // DescribeLogStreams' lastIngestionTime
   std::uint64_t event_count = 0;
   bool complete = false;
 };

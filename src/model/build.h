@@ -79,4 +79,51 @@ struct LogsLocation {
   std::string stream_name;  // the build's uuid
 };
 
+using NamedEnvironment = std::vector<std::pair<std::string, std::string>>;
+
+struct BuildEnvironment {
+  std::string type = "LINUX_CONTAINER";
+  std::string image;
+  std::string compute_type = "BUILD_GENERAL1_SMALL";
+  bool privileged_mode = false;
+  NamedEnvironment variables;  // the request's overrides, type PLAINTEXT
+};
+
+struct BuildSource {
+  // CodeBuild's SourceType where one applies (NO_SOURCE); kiln run's local
+  // directories and plain git URLs are "LOCAL" and "GIT" (kiln extensions).
+  std::string type = "NO_SOURCE";
+  std::string location;
+  std::string buildspec;  // as requested (inline text or a path), may be empty
+  int git_clone_depth = 0;
+};
+
+// One build, as BatchGetBuilds reports it. Holds the effective
+// (post-override) configuration.
+struct Build {
+  std::string id;   // <project>:<uuid>
+  std::string arn;  // arn:aws:codebuild:<region>:<account>:build/<id>
+  std::string uuid;
+  std::int64_t build_number = 0;
+  std::string project_name;
+  EpochMillis start_time = 0;
+  std::optional<EpochMillis> end_time;
+  PhaseType current_phase = PhaseType::kSubmitted;
+  Status build_status = Status::kInProgress;
+  bool build_complete = false;
+  std::string source_version;
+  std::string resolved_source_version;
+  std::string initiator;
+  std::vector<BuildPhase> phases;
+  BuildSource source;
+  BuildEnvironment environment;
+  std::optional<BuildArtifact> artifacts;
+  std::vector<BuildArtifact> secondary_artifacts;
+  LogsLocation logs;
+  int timeout_in_minutes = 60;
+  int queued_timeout_in_minutes = 480;
+  std::string encryption_key;
+  std::vector<std::pair<std::string, std::string>> exported_environment_variables;
+};
+
 }  // namespace kiln::model

@@ -5,6 +5,7 @@
 // Stateless and thread-safe; each call works only in its own `dest`.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -24,6 +25,9 @@ struct SourceRequest {
   // kGit: 0 means a full clone; N > 0 a shallow clone of depth N where the
   // version allows it.
   int git_clone_depth = 0;
+  // kGit: the time all git commands together may take before they are killed
+  // and the fetch fails with kUnavailable.
+  std::chrono::seconds timeout = std::chrono::minutes(60);
 };
 
 struct FetchedSource {

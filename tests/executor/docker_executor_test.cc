@@ -253,6 +253,14 @@ TEST_F(DockerExecutorTest, ImageEnvIsLowestAndUnsetStaysUnset) {
   EXPECT_EQ(second.out, "unset\n0\n");
 }
 
+TEST_F(DockerExecutorTest, SetVariablesReachLaterCommandsIn01) {
+  prepare(options(kBusybox), "sh", model::BuildSpecVersion::k0_1, {{"A", "1"}});
+  ASSERT_TRUE(executor_->set_variables({{"A", "2"}, {"CODEBUILD_BUILD_SUCCEEDING", "0"}}).is_ok());
+  EXPECT_EQ(run("echo \"$A $CODEBUILD_BUILD_SUCCEEDING\"; export A=3").out, "2 0\n");
+  EXPECT_EQ(run("echo \"$A\"").out, "2\n");
+  EXPECT_EQ(executor_->set_variables({{"bad name", "x"}}).code(), ErrorCode::kInvalidInput);
+}
+
 TEST_F(DockerExecutorTest, StopFromAnotherThreadEndsTheCommand) {
   prepare(options(kStandard));
   RecordingSink sink;

@@ -176,6 +176,18 @@ TEST_F(HostExecutorTest, Version01DoesNotCarryOver) {
   EXPECT_EQ(value_of(env.value(), "KEEP"), "initial");
 }
 
+TEST_F(HostExecutorTest, SetVariablesReachLaterCommandsInBothModes) {
+  for (auto version : {model::BuildSpecVersion::k0_1, model::BuildSpecVersion::k0_2}) {
+    SCOPED_TRACE(model::to_string(version));
+    prepare("sh", version, {{"A", "1"}, {"B", "keep"}});
+    ASSERT_TRUE(executor_->set_variables({{"A", "2"}, {"C", "it's \"new\"\nline"}}).is_ok());
+    Ran ran = run("printf '%s|%s|%s' \"$A\" \"$B\" \"$C\"");
+    EXPECT_EQ(ran.out, "2|keep|it's \"new\"\nline");
+    EXPECT_FALSE(executor_->set_variables({{"1bad", "x"}}).is_ok());
+    ASSERT_TRUE(executor_->cleanup().is_ok());
+  }
+}
+
 TEST_F(HostExecutorTest, OnlyTheWholeCommandStatusCounts) {
   prepare();
   EXPECT_TRUE(run("false; true").outcome.succeeded());

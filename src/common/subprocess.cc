@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "images/subprocess.h"
+#include "common/subprocess.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -14,7 +14,7 @@
 
 extern char** environ;
 
-namespace kiln::images {
+namespace kiln {
 
 namespace {
 
@@ -164,4 +164,4 @@ Result<int> run_process(const std::vector<std::string>& argv,
   return exit_status(wait_status);
 }
 
-}  // namespace kiln::images
+}  // namespace kiln
