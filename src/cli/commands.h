@@ -16,4 +16,7 @@ void register_buildspec_command(CLI::App& app, int& exit_code);
 // `kiln image build NAME... [--force]`, `kiln image list`
 void register_image_command(CLI::App& app, int& exit_code);
 
+// `kiln run [SOURCE] ...` and `kiln logs BUILD_ID`
+void register_run_command(CLI::App& app, int& exit_code);
+
 }  // namespace kiln::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   kiln::cli::register_buildspec_command(app, exit_code);
   kiln::cli::register_image_command(app, exit_code);
+  kiln::cli::register_run_command(app, exit_code);
 
   try {
     app.parse(argc, argv);
