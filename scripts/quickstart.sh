@@ -26,4 +26,7 @@ kiln_log "building kiln's curated images"
 kiln_log "checking the example buildspec"
 "$kiln" buildspec check examples/hello-c/buildspec.yml
 
+kiln_log "building the example in a kiln/standard container (kiln run)"
+"$kiln" run examples/hello-c --executor docker --data-dir .kiln
+
 kiln_log "done: kiln is $PWD/$kiln; try '$kiln --help'"

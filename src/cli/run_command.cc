@@ -239,7 +239,7 @@ int run_build(const RunOptions& options) {
   auto factory = make_executor_factory(options.executor);
   if (!factory.is_ok()) {
     std::cerr << "kiln run: " << factory.status().message() << "\n";
-    return 2;
+    return factory.status().code() == ErrorCode::kInvalidInput ? 2 : 3;
   }
   auto log_store = logs::FileLogStore::open(data_dir + "/logs");
   std::string artifacts_root =

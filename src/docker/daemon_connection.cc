@@ -38,12 +38,31 @@ void init_curl_once() {
 struct Sink {
   std::string* body;
   std::size_t limit;
+  CURL* handle = nullptr;
+  const HttpRequest* request = nullptr;
   bool overflowed = false;
+  bool aborted = false;  // by request.on_body or request.cancelled
 };
 
 size_t write_body(char* data, size_t size, size_t count, void* user) {
   auto* sink = static_cast<Sink*>(user);
   std::size_t n = size * count;
+  const HttpRequest& request = *sink->request;
+  if (request.cancelled && request.cancelled()) {
+    sink->aborted = true;
+    return 0;
+  }
+  if (request.on_body) {
+    // Error answers are kept whole (bounded below) so the caller gets the
+    // daemon's message; successful ones stream.
+    long status = 0;
+    curl_easy_getinfo(sink->handle, CURLINFO_RESPONSE_CODE, &status);
+    if (status > 0 && status < 400) {
+      if (request.on_body(std::string_view(data, n))) return n;
+      sink->aborted = true;
+      return 0;
+    }
+  }
   if (sink->body->size() + n > sink->limit) {
     sink->overflowed = true;
     return 0;  // makes curl stop with CURLE_WRITE_ERROR
@@ -65,6 +84,17 @@ size_t read_body(char* buffer, size_t size, size_t count, void* user) {
     return CURL_READFUNC_ABORT;
   }
   return n;
+}
+
+// libcurl's progress callback, used only to notice request.cancelled while
+// the daemon sends nothing (it runs at least once a second).
+int check_cancelled(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* sink = static_cast<Sink*>(user);
+  if (sink->request->cancelled && sink->request->cancelled()) {
+    sink->aborted = true;
+    return 1;
+  }
+  return 0;
 }
 
 std::string seconds_text(std::chrono::milliseconds ms) {
@@ -114,6 +144,9 @@ Status transfer_failure(CURL* h, CURLcode rc, const std::string& socket_path,
                                                " did not answer " + what + " within " +
                                                seconds_text(request.timeout));
   }
+  if (sink.aborted) {
+    return Status(ErrorCode::kUnavailable, what + " to the Docker daemon was aborted by kiln");
+  }
   if (rc == CURLE_WRITE_ERROR && sink.overflowed) {
     return Status(ErrorCode::kLimitExceeded,
                   "the Docker daemon's answer to " + what + " is larger than the limit of " +
@@ -146,10 +179,12 @@ Result<HttpResponse> DaemonConnection::send(const HttpRequest& request, bool* ti
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   // No signals: libcurl's timeout must not use SIGALRM in a threaded program.
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  // A zero timeout (a stream that lasts as long as a build command) means
+  // none for the transfer; connecting is always bounded.
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-  curl_easy_setopt(
-      h, CURLOPT_CONNECTTIMEOUT_MS,
-      static_cast<long>(std::min<std::chrono::milliseconds::rep>(request.timeout.count(), 10'000)));
+  std::chrono::milliseconds::rep connect_ms = request.timeout.count();
+  if (connect_ms <= 0 || connect_ms > 10'000) connect_ms = 10'000;
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_ms));
 
   HeaderList headers;
   auto add_header = [&headers](const std::string& line) {
@@ -171,9 +206,14 @@ Result<HttpResponse> DaemonConnection::send(const HttpRequest& request, bool* ti
   if (!attached.is_ok()) return attached;
 
   HttpResponse response;
-  Sink sink{&response.body, request.max_response_bytes};
+  Sink sink{&response.body, request.max_response_bytes, h, &request};
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+  if (request.cancelled) {
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, check_cancelled);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &sink);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  }
 
   CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK) {

@@ -7,7 +7,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 
@@ -19,8 +21,16 @@ struct HttpRequest {
   std::string content_type;                    // sent as Content-Type when not empty
   std::string body;                            // sent when body_file is empty
   std::string body_file;                       // when set, the body is streamed from this file
-  std::chrono::milliseconds timeout{30'000};   // for the whole exchange
+  std::chrono::milliseconds timeout{30'000};   // for the whole exchange; 0: none
   std::size_t max_response_bytes = 16u << 20;  // larger responses fail
+  // When set, the body of a successful (< 400) answer is handed here piece by
+  // piece as it arrives instead of being kept in HttpResponse::body, so a
+  // long stream needs no memory beyond libcurl's buffer (max_response_bytes
+  // does not apply). Returning false aborts the transfer.
+  std::function<bool(std::string_view)> on_body;
+  // When set, polled on every piece and at least once a second while the
+  // daemon is silent; returning true aborts the transfer (kUnavailable).
+  std::function<bool()> cancelled;
 };
 
 struct HttpResponse {

@@ -71,6 +71,35 @@ Result<json> parse_json(const HttpResponse& response, std::string_view what) {
 
 std::string short_id(const std::string& id) { return id.substr(0, 12); }
 
+// The string members of a JSON object (labels); others are skipped.
+std::map<std::string, std::string> string_map(const json& object) {
+  std::map<std::string, std::string> out;
+  if (!object.is_object()) return out;
+  for (const auto& [key, value] : object.items()) {
+    if (value.is_string()) out[key] = value.get<std::string>();
+  }
+  return out;
+}
+
+std::int64_t int_at(const json& object, const char* key) {
+  if (!object.is_object() || !object.contains(key)) return 0;
+  const json& value = object[key];
+  return value.is_number_integer() ? value.get<std::int64_t>() : 0;
+}
+
+// "repo:tag" → {repo, tag}; a ':' before the last '/' belongs to a registry
+// host ("localhost:5000/x"). A digest reference keeps its "@sha256:..." in
+// the repo part, which the daemon accepts as fromImage. No tag: "latest".
+std::pair<std::string, std::string> split_reference(const std::string& ref) {
+  if (ref.find('@') != std::string::npos) return {ref, ""};
+  std::size_t colon = ref.rfind(':');
+  std::size_t slash = ref.rfind('/');
+  if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) {
+    return {ref, "latest"};
+  }
+  return {ref.substr(0, colon), ref.substr(colon + 1)};
+}
+
 }  // namespace
 
 DockerClient::DockerClient(std::string socket_path, std::chrono::milliseconds timeout)
@@ -132,9 +161,11 @@ Result<std::optional<ImageInfo>> DockerClient::inspect_image(const std::string& 
                                body["Config"]["Labels"].is_object()
                            ? &body["Config"]["Labels"]
                            : nullptr;
-  if (labels) {
-    for (const auto& [key, value] : labels->items()) {
-      if (value.is_string()) info.labels[key] = value.get<std::string>();
+  if (labels) info.labels = string_map(*labels);
+  if (body.contains("Config") && body["Config"].is_object()) {
+    const json& env = body["Config"].value("Env", json::array());
+    for (const json& entry : env) {
+      if (entry.is_string()) info.env.push_back(entry.get<std::string>());
     }
   }
   return std::optional<ImageInfo>(std::move(info));
@@ -216,8 +247,12 @@ Result<std::string> DockerClient::create_container(const ContainerOptions& optio
   if (!options.labels.empty()) body["Labels"] = options.labels;
   if (!options.working_dir.empty()) body["WorkingDir"] = options.working_dir;
   if (!options.user.empty()) body["User"] = options.user;
-  body["HostConfig"] = json::object();
-  if (!options.binds.empty()) body["HostConfig"]["Binds"] = options.binds;
+  json& host = body["HostConfig"] = json::object();
+  if (!options.binds.empty()) host["Binds"] = options.binds;
+  if (options.privileged) host["Privileged"] = true;
+  if (options.init) host["Init"] = true;
+  if (options.nano_cpus > 0) host["NanoCpus"] = options.nano_cpus;
+  if (options.memory_bytes > 0) host["Memory"] = options.memory_bytes;
 
   HttpRequest request;
   request.method = "POST";
@@ -318,6 +353,156 @@ Result<bool> DockerClient::container_exists(const std::string& id) const {
   if (response.is_ok()) return true;
   if (response.status().code() == ErrorCode::kNotFound) return false;
   return response.status();
+}
+
+Result<ContainerInfo> DockerClient::inspect_container(const std::string& id) const {
+  HttpRequest request;
+  request.target = "/containers/" + url_encode(id) + "/json";
+  request.timeout = timeout_;
+  Result<HttpResponse> response = call(request);
+  if (!response.is_ok()) return response.status();
+  Result<json> parsed = parse_json(response.value(), "a container inspection");
+  if (!parsed.is_ok()) return parsed.status();
+  const json& body = parsed.value();
+  ContainerInfo info;
+  info.id = body.value("Id", "");
+  const json& state = body.value("State", json::object());
+  info.running = state.is_object() && state.value("Running", false);
+  const json& host = body.value("HostConfig", json::object());
+  info.privileged = host.is_object() && host.value("Privileged", false);
+  info.nano_cpus = int_at(host, "NanoCpus");
+  info.memory_bytes = int_at(host, "Memory");
+  const json& config = body.value("Config", json::object());
+  if (config.is_object()) info.labels = string_map(config.value("Labels", json::object()));
+  return info;
+}
+
+Status DockerClient::kill_container(const std::string& id, const std::string& signal) const {
+  HttpRequest request;
+  request.method = "POST";
+  request.target = "/containers/" + url_encode(id) + "/kill?signal=" + url_encode(signal);
+  request.timeout = timeout_;
+  Result<HttpResponse> response = call(request);
+  return response.is_ok() ? Status::ok() : response.status();
+}
+
+Result<std::vector<ContainerSummary>> DockerClient::list_containers(const std::string& label) const {
+  json filters = {{"label", json::array({label})}};
+  HttpRequest request;
+  request.target = "/containers/json?all=1&filters=" + url_encode(filters.dump());
+  request.timeout = timeout_;
+  Result<HttpResponse> response = call(request);
+  if (!response.is_ok()) return response.status();
+  Result<json> parsed = parse_json(response.value(), "a container listing");
+  if (!parsed.is_ok()) return parsed.status();
+  if (!parsed->is_array()) {
+    return Status(ErrorCode::kInternal, "the Docker daemon's container listing is not an array");
+  }
+  std::vector<ContainerSummary> containers;
+  for (const json& row : parsed.value()) {
+    if (!row.is_object()) continue;
+    ContainerSummary summary;
+    summary.id = row.value("Id", "");
+    summary.image = row.value("Image", "");
+    summary.state = row.value("State", "");
+    summary.labels = string_map(row.value("Labels", json::object()));
+    if (!summary.id.empty()) containers.push_back(std::move(summary));
+  }
+  return containers;
+}
+
+Status DockerClient::pull_image(const std::string& ref, std::chrono::milliseconds timeout) const {
+  if (ref.empty()) return Status(ErrorCode::kInvalidInput, "an image reference is required");
+  auto [repo, tag] = split_reference(ref);
+  HttpRequest request;
+  request.method = "POST";
+  request.target = "/images/create?fromImage=" + url_encode(repo);
+  if (!tag.empty()) request.target += "&tag=" + url_encode(tag);
+  request.timeout = timeout;
+  Result<HttpResponse> response = call(request);
+  if (!response.is_ok()) {
+    return Status(response.status().code(),
+                  "pull of " + ref + ": " + response.status().message());
+  }
+  // 200 only means the pull began: a failure later arrives as a progress
+  // object with "error" in it.
+  std::string_view rest = response->body;
+  while (!rest.empty()) {
+    std::size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    json message = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (message.is_object() && message.contains("error")) {
+      const json& error = message["error"];
+      return Status(ErrorCode::kUnavailable,
+                    "Docker API POST /v1.41/images/create (pull of " + ref +
+                        "): " + (error.is_string() ? error.get<std::string>() : error.dump()));
+    }
+  }
+  return Status::ok();
+}
+
+Result<std::string> DockerClient::create_exec(const std::string& container_id,
+                                              const ExecOptions& options) const {
+  if (options.cmd.empty()) return Status(ErrorCode::kInvalidInput, "an exec needs a command");
+  json body = {{"Cmd", options.cmd},     {"AttachStdin", false}, {"AttachStdout", true},
+               {"AttachStderr", true}, {"Tty", false}};
+  if (!options.env.empty()) body["Env"] = options.env;
+  if (!options.working_dir.empty()) body["WorkingDir"] = options.working_dir;
+  if (!options.user.empty()) body["User"] = options.user;
+  HttpRequest request;
+  request.method = "POST";
+  request.target = "/containers/" + url_encode(container_id) + "/exec";
+  request.content_type = "application/json";
+  request.body = body.dump();
+  request.timeout = timeout_;
+  Result<HttpResponse> response = call(request);
+  if (!response.is_ok()) return response.status();
+  Result<json> parsed = parse_json(response.value(), "an exec creation");
+  if (!parsed.is_ok()) return parsed.status();
+  std::string id = parsed->value("Id", "");
+  if (id.empty()) return Status(ErrorCode::kInternal, "the Docker daemon created an exec without an id");
+  return id;
+}
+
+Status DockerClient::start_exec(const std::string& exec_id, const ExecOutputCallback& on_output,
+                                const std::function<bool()>& cancelled) const {
+  StreamDemultiplexer demux(on_output);
+  Status stream_status;
+  HttpRequest request;
+  request.method = "POST";
+  request.target = "/exec/" + url_encode(exec_id) + "/start";
+  request.content_type = "application/json";
+  request.body = R"({"Detach":false,"Tty":false})";
+  // A command may run for hours; only `cancelled` ends the wait early.
+  request.timeout = std::chrono::milliseconds(0);
+  request.on_body = [&demux, &stream_status](std::string_view bytes) {
+    stream_status = demux.feed(bytes);
+    return stream_status.is_ok();
+  };
+  request.cancelled = cancelled;
+  Result<HttpResponse> response = call(request);
+  if (!stream_status.is_ok()) return stream_status;
+  if (!response.is_ok()) return response.status();
+  return demux.finish();
+}
+
+Result<ExecInfo> DockerClient::inspect_exec(const std::string& exec_id) const {
+  HttpRequest request;
+  request.target = "/exec/" + url_encode(exec_id) + "/json";
+  request.timeout = timeout_;
+  Result<HttpResponse> response = call(request);
+  if (!response.is_ok()) return response.status();
+  Result<json> parsed = parse_json(response.value(), "an exec inspection");
+  if (!parsed.is_ok()) return parsed.status();
+  const json& body = parsed.value();
+  ExecInfo info;
+  info.running = body.value("Running", false);
+  info.pid = static_cast<int>(int_at(body, "Pid"));
+  if (!info.running && body.contains("ExitCode") && body["ExitCode"].is_number_integer()) {
+    info.exit_code = body["ExitCode"].get<int>();
+  }
+  return info;
 }
 
 }  // namespace kiln::docker

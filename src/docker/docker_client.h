@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -34,6 +35,10 @@ struct ContainerOptions {
   std::string user;                // empty: the image's USER
   std::vector<std::string> binds;  // "host:container[:ro]" mounts
   std::string name;                // empty: the daemon picks one
+  bool privileged = false;         // HostConfig.Privileged
+  bool init = false;               // HostConfig.Init: docker-init as PID 1 reaps orphans
+  std::int64_t nano_cpus = 0;      // HostConfig.NanoCpus (1e9 = one CPU); 0: no limit
+  std::int64_t memory_bytes = 0;   // HostConfig.Memory; 0: no limit
 };
 
 struct ImageInfo {
@@ -41,7 +46,45 @@ struct ImageInfo {
   std::int64_t size_bytes = 0;
   std::string created;  // RFC 3339, as the daemon reports it
   std::map<std::string, std::string> labels;
+  std::vector<std::string> env;  // Config.Env, "NAME=value" in the image's order
 };
+
+// What GET /containers/{id}/json says about a container, the parts kiln uses.
+struct ContainerInfo {
+  std::string id;
+  bool running = false;
+  bool privileged = false;
+  std::int64_t nano_cpus = 0;
+  std::int64_t memory_bytes = 0;
+  std::map<std::string, std::string> labels;
+};
+
+// One row of GET /containers/json.
+struct ContainerSummary {
+  std::string id;
+  std::string image;
+  std::string state;  // "running", "exited", "created", ...
+  std::map<std::string, std::string> labels;
+};
+
+// A process to run in a running container (`docker exec`), without stdin or a
+// TTY; stdout and stderr are attached. Like ContainerOptions::cmd, `cmd` is an
+// argv and is never interpreted by a shell on the host.
+struct ExecOptions {
+  std::vector<std::string> cmd;          // required
+  std::vector<std::string> env;          // "NAME=value", added to the container's
+  std::string working_dir;               // empty: the container's
+  std::string user;                      // empty: the container's
+};
+
+// GET /exec/{id}/json.
+struct ExecInfo {
+  bool running = false;
+  std::optional<int> exit_code;  // set once the process has ended
+  int pid = 0;                   // host pid; 0 before start and after the end
+};
+
+using ExecOutputCallback = std::function<void(StreamKind, std::string_view)>;
 
 class DockerClient {
  public:
@@ -105,6 +148,42 @@ class DockerClient {
 
   // Whether container `id` exists (in any state).
   Result<bool> container_exists(const std::string& id) const;
+
+  // Details of container `id`; kNotFound if there is none.
+  Result<ContainerInfo> inspect_container(const std::string& id) const;
+
+  // Sends `signal` ("SIGKILL", "SIGTERM", ...) to the container's PID 1.
+  // kNotFound if there is no such container; the daemon's 409 (not running)
+  // becomes kAlreadyExists.
+  Status kill_container(const std::string& id, const std::string& signal = "SIGKILL") const;
+
+  // Every container, running or not, carrying label `label` ("key" or
+  // "key=value").
+  Result<std::vector<ContainerSummary>> list_containers(const std::string& label) const;
+
+  // Pulls `ref` ("repo[:tag]", "repo@sha256:..."; no tag means "latest")
+  // from its registry. Fails with the daemon's message (no registry, no such
+  // image, access denied) as reported by the HTTP status or mid-stream.
+  Status pull_image(const std::string& ref,
+                    std::chrono::milliseconds timeout = std::chrono::minutes(30)) const;
+
+  // Creates an exec instance in running container `container_id`; returns
+  // its id. kInvalidInput for an empty cmd; kNotFound or kAlreadyExists (the
+  // container is not running) with the daemon's message.
+  Result<std::string> create_exec(const std::string& container_id,
+                                  const ExecOptions& options) const;
+
+  // Starts exec `exec_id` and streams its stdout/stderr to `on_output`, in
+  // the order the daemon sends it and as it arrives (memory stays bounded),
+  // until the stream ends: the process exited and its output pipes were
+  // closed (the daemon waits about 2 s for processes it left behind). No
+  // timeout; when `cancelled` is given and returns true (polled at least
+  // once a second) the stream is abandoned with kUnavailable, the process
+  // keeps running. The exit code comes from inspect_exec afterwards.
+  Status start_exec(const std::string& exec_id, const ExecOutputCallback& on_output,
+                    const std::function<bool()>& cancelled = {}) const;
+
+  Result<ExecInfo> inspect_exec(const std::string& exec_id) const;
 
  private:
   // Sends one request under kApiVersionPrefix. An HTTP status >= 400 becomes a

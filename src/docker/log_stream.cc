@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "docker/log_stream.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 
 namespace kiln::docker {
 
@@ -56,6 +58,54 @@ Result<ContainerLogs> demultiplex_log_stream(std::string_view stream) {
     pos += kHeaderSize + length;
   }
   return logs;
+}
+
+StreamDemultiplexer::StreamDemultiplexer(Callback on_payload)
+    : on_payload_(std::move(on_payload)) {}
+
+Status StreamDemultiplexer::feed(std::string_view bytes) {
+  constexpr std::size_t kMaxErrorText = 64 * 1024;
+  while (failed_.is_ok() && !bytes.empty()) {
+    if (remaining_ == 0 && type_ != 3) {
+      std::size_t take = std::min(kHeaderSize - header_.size(), bytes.size());
+      header_.append(bytes.substr(0, take));
+      bytes.remove_prefix(take);
+      if (header_.size() < kHeaderSize) break;
+      type_ = static_cast<unsigned char>(header_[0]);
+      remaining_ = read_be32(std::string_view(header_).substr(4, 4));
+      header_.clear();
+      if (type_ > 3) {
+        failed_ = Status(ErrorCode::kInvalidInput,
+                         "exec stream has unknown stream type " + std::to_string(type_));
+      }
+      continue;
+    }
+    std::size_t take = std::min(remaining_, bytes.size());
+    std::string_view payload = bytes.substr(0, take);
+    bytes.remove_prefix(take);
+    remaining_ -= take;
+    if (type_ == 3) {
+      error_text_.append(payload.substr(0, kMaxErrorText - std::min(kMaxErrorText, error_text_.size())));
+      if (remaining_ == 0) {
+        failed_ = Status(ErrorCode::kInternal,
+                         "the Docker daemon reported an error in the exec stream: " + error_text_);
+      }
+      continue;
+    }
+    // Type 0 (stdin) goes to stdout, as in demultiplex_log_stream.
+    if (!payload.empty()) {
+      on_payload_(type_ == 2 ? StreamKind::kStderr : StreamKind::kStdout, payload);
+    }
+  }
+  return failed_;
+}
+
+Status StreamDemultiplexer::finish() const {
+  if (!failed_.is_ok()) return failed_;
+  if (!header_.empty() || remaining_ != 0) {
+    return Status(ErrorCode::kInvalidInput, "exec stream ends inside a frame");
+  }
+  return Status::ok();
 }
 
 }  // namespace kiln::docker
