@@ -5,9 +5,15 @@
 // reported, and no build container outlives its build.
 #include "support/test_support.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -16,7 +22,10 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
+
+extern char** environ;
 
 namespace kiln::cli {
 namespace {
@@ -25,6 +34,7 @@ namespace fs = std::filesystem;
 using kiln::testing::CommandResult;
 using kiln::testing::TempDir;
 using Json = nlohmann::json;
+using namespace std::chrono_literals;
 
 constexpr char kBusybox[] = "kiln/busybox:1.0";
 constexpr char kStandard[] = "kiln/standard:1.0";
@@ -36,6 +46,31 @@ std::string read_file(const fs::path& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
+}
+
+// Live (non-zombie) processes with `arg` as one of their argv words; a
+// container's processes are visible in the host's /proc.
+std::vector<int> live_processes_with_arg(const std::string& arg) {
+  std::vector<int> found;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::string name = entry.path().filename().string();
+    if (name.empty() ||
+        !std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c); }))
+      continue;
+    std::string stat = read_file(entry.path() / "stat");
+    auto paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z') continue;
+    std::string cmdline = read_file(entry.path() / "cmdline");
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= cmdline.size(); ++i) {
+      if (i == cmdline.size() || cmdline[i] == '\0') {
+        if (i - start == arg.size() && cmdline.compare(start, i - start, arg) == 0)
+          found.push_back(std::stoi(name));
+        start = i + 1;
+      }
+    }
+  }
+  return found;
 }
 
 class RunDockerTest : public ::testing::Test {
@@ -189,6 +224,178 @@ TEST_F(RunDockerTest, StandardImageHasBashAndGcc) {
   CommandResult r = kiln::testing::run_command(run_argv(kStandard, {"-q"}));
   ASSERT_EQ(r.exit_code, 0) << dump(r);
   EXPECT_EQ(exported(parse_build(r.out), "OUTPUT"), "hi from gcc");
+}
+
+TEST_F(RunDockerTest, CommandSemanticsHoldInTheContainer) {
+  src_.write("buildspec.yml",
+             "version: 0.2\n"
+             "env:\n"
+             "  exported-variables:\n"
+             "    - CARRIED\n"
+             "    - WHERE\n"
+             "    - SUCCEEDING\n"
+             "    - FROM_CLI\n"
+             "    - AFTER_EXIT\n"
+             "phases:\n"
+             "  install:\n"
+             "    commands:\n"
+             "      - mkdir -p sub && cd sub\n"
+             "      - export CARRIED=yes\n"
+             "  build:\n"
+             "    commands:\n"
+             "      - export WHERE=\"$(pwd)\" FROM_CLI=\"$CLI_VAR\"\n"
+             "      - exit 3\n"
+             "      - export AFTER_EXIT=ran\n"
+             "  post_build:\n"
+             "    commands:\n"
+             "      - export SUCCEEDING=\"$CODEBUILD_BUILD_SUCCEEDING\"\n");
+  CommandResult r =
+      kiln::testing::run_command(run_argv(kBusybox, {"-q", "--env", "CLI_VAR=from cli"}));
+  EXPECT_EQ(r.exit_code, 1) << dump(r);
+  Json b = parse_build(r.out);
+  ASSERT_TRUE(b.is_object()) << dump(r);
+  const Json* build = phase(b, "BUILD");
+  ASSERT_NE(build, nullptr) << b.dump(2);
+  EXPECT_EQ(build->value("phaseStatus", ""), "FAILED");
+  ASSERT_TRUE(build->contains("contexts") && !(*build)["contexts"].empty());
+  EXPECT_EQ((*build)["contexts"][0].value("statusCode", ""), "COMMAND_EXECUTION_ERROR");
+  EXPECT_EQ((*build)["contexts"][0].value("message", ""),
+            "Error while executing command: exit 3. Reason: exit status 3");
+  EXPECT_EQ(exported(b, "CARRIED"), "yes");
+  EXPECT_EQ(exported(b, "FROM_CLI"), "from cli");
+  std::string where = exported(b, "WHERE").value_or("");
+  EXPECT_TRUE(where.size() > 4 && where.compare(where.size() - 4, 4, "/sub") == 0) << where;
+  EXPECT_EQ(exported(b, "SUCCEEDING"), "0");
+  EXPECT_NE(exported(b, "AFTER_EXIT"), "ran");
+}
+
+TEST_F(RunDockerTest, LocalSourceDirectoryIsNotModified) {
+  src_.write("existing.txt", "original\n");
+  src_.write("buildspec.yml",
+             "version: 0.2\n"
+             "phases:\n"
+             "  build:\n"
+             "    commands:\n"
+             "      - echo changed > existing.txt\n"
+             "      - echo new > new.txt\n");
+  CommandResult r = kiln::testing::run_command(run_argv(kBusybox, {"-q"}));
+  ASSERT_EQ(r.exit_code, 0) << dump(r);
+  EXPECT_EQ(read_file(fs::path(src_.path()) / "existing.txt"), "original\n");
+  EXPECT_FALSE(fs::exists(fs::path(src_.path()) / "new.txt"));
+}
+
+TEST_F(RunDockerTest, BackgroundProcessDoesNotHoldTheBuild) {
+  src_.write("buildspec.yml",
+             "version: 0.2\n"
+             "phases:\n"
+             "  build:\n"
+             "    commands:\n"
+             "      - nohup sleep 1236.1 > /dev/null 2>&1 &\n"
+             "      - echo after\n");
+  CommandResult r =
+      kiln::testing::run_command(run_argv(kBusybox, {"-q", "--timeout-seconds", "60"}));
+  EXPECT_EQ(r.exit_code, 0) << dump(r);
+  EXPECT_EQ(live_processes_with_arg("1236.1"), std::vector<int>());
+}
+
+TEST_F(RunDockerTest, TimeoutEndsTheBuildAndTheContainer) {
+  src_.write("buildspec.yml",
+             "version: 0.2\n"
+             "phases:\n"
+             "  build:\n"
+             "    commands:\n"
+             "      - trap '' TERM; sleep 1236.2\n"
+             "  post_build:\n"
+             "    commands:\n"
+             "      - echo post\n");
+  CommandResult r =
+      kiln::testing::run_command(run_argv(kBusybox, {"-q", "--timeout-seconds", "3"}));
+  EXPECT_EQ(r.exit_code, 4) << dump(r);
+  Json b = parse_build(r.out);
+  ASSERT_TRUE(b.is_object()) << dump(r);
+  EXPECT_EQ(b.value("buildStatus", ""), "TIMED_OUT");
+  const Json* build = phase(b, "BUILD");
+  ASSERT_NE(build, nullptr) << b.dump(2);
+  EXPECT_EQ(build->value("phaseStatus", ""), "TIMED_OUT");
+  EXPECT_EQ(phase(b, "POST_BUILD"), nullptr);
+  EXPECT_EQ(b["phases"].back().value("phaseType", ""), "COMPLETED");
+  EXPECT_EQ(live_processes_with_arg("1236.2"), std::vector<int>());
+}
+
+TEST_F(RunDockerTest, SigintStopsTheBuildAndRemovesTheContainer) {
+  const std::string marker = "1236.3";
+  src_.write("buildspec.yml",
+             "version: 0.2\n"
+             "phases:\n"
+             "  build:\n"
+             "    commands:\n"
+             "      - sleep " + marker + "\n"
+             "  post_build:\n"
+             "    commands:\n"
+             "      - echo post\n");
+  // kiln itself (no `timeout` wrapper), so that the signal reaches it.
+  std::vector<std::string> argv = run_argv(kBusybox, {"-q"});
+  argv.erase(argv.begin(), argv.begin() + 4);
+  TempDir out_dir;
+  std::string out_path = out_dir.path() + "/out", err_path = out_dir.path() + "/err";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT, 0600);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = ::posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  ASSERT_EQ(rc, 0);
+
+  // Wait (hang guard 60 s) until the container runs the command.
+  auto guard = std::chrono::steady_clock::now() + 60s;
+  int status = 0;
+  bool exited = false;
+  while (live_processes_with_arg(marker).empty() && std::chrono::steady_clock::now() < guard) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_FALSE(exited) << "kiln ended before the command started\n" << read_file(err_path);
+  ::kill(pid, SIGINT);
+  guard = std::chrono::steady_clock::now() + 60s;
+  while (!exited && std::chrono::steady_clock::now() < guard) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) exited = true;
+    else std::this_thread::sleep_for(50ms);
+  }
+  if (!exited) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    FAIL() << "kiln did not exit after SIGINT\n" << read_file(err_path);
+  }
+  std::string out = read_file(out_path), err = read_file(err_path);
+  ASSERT_TRUE(WIFEXITED(status)) << err;
+  EXPECT_EQ(WEXITSTATUS(status), 5) << out << err;
+  Json b = parse_build(out);
+  ASSERT_TRUE(b.is_object()) << out << err;
+  EXPECT_EQ(b.value("buildStatus", ""), "STOPPED");
+  const Json* build = phase(b, "BUILD");
+  ASSERT_NE(build, nullptr) << b.dump(2);
+  EXPECT_EQ(build->value("phaseStatus", ""), "STOPPED");
+  EXPECT_EQ(phase(b, "POST_BUILD"), nullptr);
+  EXPECT_EQ(b["phases"].back().value("phaseType", ""), "COMPLETED");
+  EXPECT_EQ(live_processes_with_arg(marker), std::vector<int>());
 }
 
 TEST_F(RunDockerTest, MissingImageFailsProvisioning) {
