@@ -398,6 +398,26 @@ TEST_F(RunDockerTest, SigintStopsTheBuildAndRemovesTheContainer) {
   EXPECT_EQ(live_processes_with_arg(marker), std::vector<int>());
 }
 
+// The buildspec lives in the container's source tree: a symlink to a file of
+// the host (outside the source) must not be followed on the host.
+TEST_F(RunDockerTest, BuildspecSymlinkToAHostFileIsRefused) {
+  TempDir host;
+  std::string host_spec = host.write("host-only.yml",
+                                     "version: 0.2\n"
+                                     "phases:\n"
+                                     "  build:\n"
+                                     "    commands:\n"
+                                     "      - echo host-file-spec-ran\n");
+  fs::create_symlink(host_spec, fs::path(src_.path()) / "buildspec.yml");
+  CommandResult r = kiln::testing::run_command(run_argv(kBusybox, {"-q"}));
+  EXPECT_EQ(r.exit_code, 1) << dump(r);
+  Json b = parse_build(r.out);
+  const Json* download = phase(b, "DOWNLOAD_SOURCE");
+  ASSERT_NE(download, nullptr) << dump(r);
+  EXPECT_EQ(download->value("phaseStatus", ""), "FAILED");
+  EXPECT_EQ(phase(b, "BUILD"), nullptr) << "the host file's commands ran in the container";
+}
+
 TEST_F(RunDockerTest, MissingImageFailsProvisioning) {
   src_.write("buildspec.yml",
              "version: 0.2\n"

@@ -1183,6 +1183,26 @@ TEST_F(RunGitTest, ShallowCloneOfABranch) {
   EXPECT_EQ(probe("content"), "two");
 }
 
+TEST_F(RunGitTest, CommittedBuildspecSymlinkOutOfTheRepositoryIsRefused) {
+  probe_.write("outside.yml", with_probe("version: 0.2\n"
+                                         "phases:\n"
+                                         "  build:\n"
+                                         "    commands:\n"
+                                         "      - echo ran > @P@/outside_ran\n"));
+  git({"checkout", "-q", "-b", "evil"});
+  fs::remove(repo_.path() + "/buildspec.yml");
+  ASSERT_EQ(::symlink((probe_.path() + "/outside.yml").c_str(),
+                      (repo_.path() + "/buildspec.yml").c_str()),
+            0);
+  git({"add", "-A"});
+  git({"commit", "-q", "-m", "buildspec points out of the repository"});
+  git({"checkout", "-q", "main"});
+  RunResult r = run({"file://" + repo_.path(), "--source-version", "evil"});
+  EXPECT_EQ(r.process.exit_code, 1) << dump(r);
+  EXPECT_EQ(phase_status(r.build, "DOWNLOAD_SOURCE"), "FAILED");
+  EXPECT_FALSE(probe("outside_ran")) << "a buildspec outside the repository ran";
+}
+
 TEST_F(RunGitTest, UnknownVersionFailsDownloadSource) {
   RunResult r = run({repo_.path(), "--source-version", "no-such-branch"});
   EXPECT_EQ(r.process.exit_code, 1) << dump(r);
@@ -1250,6 +1270,30 @@ TEST_F(RunTest, BuildspecPathRelativeToTheSource) {
   RunResult r = run({src_.path(), "--buildspec", "ci/other.yml"});
   ASSERT_EQ(r.process.exit_code, 0) << dump(r);
   EXPECT_EQ(probe("which"), "other");
+}
+
+// The buildspec is read from inside the source only: `../` paths are refused,
+// and so must be symlinks (a file or a directory) leading out of it.
+TEST_F(RunTest, BuildspecSymlinkOutOfTheSourceIsRefused) {
+  probe_.write("outside/spec.yml", with_probe("version: 0.2\n"
+                                              "phases:\n"
+                                              "  build:\n"
+                                              "    commands:\n"
+                                              "      - echo ran > @P@/outside_ran\n"));
+  ASSERT_EQ(::symlink((probe_.path() + "/outside/spec.yml").c_str(),
+                      (src_.path() + "/buildspec.yml").c_str()),
+            0);
+  ASSERT_EQ(::symlink((probe_.path() + "/outside").c_str(), (src_.path() + "/ci").c_str()), 0);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{src_.path()},
+        std::vector<std::string>{src_.path(), "--buildspec", "ci/spec.yml"}}) {
+    SCOPED_TRACE(args.back());
+    RunResult r = run(args);
+    EXPECT_EQ(r.process.exit_code, 1) << dump(r);
+    EXPECT_EQ(phase_status(r.build, "DOWNLOAD_SOURCE"), "FAILED");
+    EXPECT_EQ(phase_status(r.build, "INSTALL"), "<absent>");
+    EXPECT_FALSE(probe("outside_ran")) << "a buildspec outside the source ran";
+  }
 }
 
 TEST_F(RunTest, InvalidBuildspecFailsDownloadSourceBeforeAnyCommand) {
