@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -102,9 +103,8 @@ class RunDockerTest : public ::testing::Test {
 
   // Containers (any state) labelled org.kiln.build=<this test's project>:...
   std::vector<std::string> build_containers() {
-    CommandResult r =
-        curl("/containers/json?all=1&filters=%7B%22label%22%3A%5B%22" + std::string(kBuildLabel) +
-             "%22%5D%7D");
+    CommandResult r = curl("/containers/json?all=1&filters=%7B%22label%22%3A%5B%22" +
+                           std::string(kBuildLabel) + "%22%5D%7D");
     if (r.exit_code != 0) return {"(cannot list containers: " + r.err + ")"};
     std::vector<std::string> mine;
     for (const Json& c : Json::parse(r.out)) {
@@ -208,7 +208,8 @@ TEST_F(RunDockerTest, OneCommandBuildRunsInsideTheContainer) {
 }
 
 TEST_F(RunDockerTest, StandardImageHasBashAndGcc) {
-  src_.write("hello.c", "#include <stdio.h>\nint main(void) { puts(\"hi from gcc\"); return 0; }\n");
+  src_.write("hello.c",
+             "#include <stdio.h>\nint main(void) { puts(\"hi from gcc\"); return 0; }\n");
   src_.write("buildspec.yml",
              "version: 0.2\n"
              "env:\n"
@@ -329,10 +330,12 @@ TEST_F(RunDockerTest, SigintStopsTheBuildAndRemovesTheContainer) {
              "phases:\n"
              "  build:\n"
              "    commands:\n"
-             "      - sleep " + marker + "\n"
-             "  post_build:\n"
-             "    commands:\n"
-             "      - echo post\n");
+             "      - sleep " +
+                 marker +
+                 "\n"
+                 "  post_build:\n"
+                 "    commands:\n"
+                 "      - echo post\n");
   // kiln itself (no `timeout` wrapper), so that the signal reaches it.
   std::vector<std::string> argv = run_argv(kBusybox, {"-q"});
   argv.erase(argv.begin(), argv.begin() + 4);
@@ -376,8 +379,10 @@ TEST_F(RunDockerTest, SigintStopsTheBuildAndRemovesTheContainer) {
   ::kill(pid, SIGINT);
   guard = std::chrono::steady_clock::now() + 60s;
   while (!exited && std::chrono::steady_clock::now() < guard) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) exited = true;
-    else std::this_thread::sleep_for(50ms);
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      exited = true;
+    else
+      std::this_thread::sleep_for(50ms);
   }
   if (!exited) {
     ::kill(pid, SIGKILL);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -46,8 +47,8 @@ constexpr const char* kHangGuardSeconds = "120";
 constexpr auto kHangGuard = 60s;
 
 const std::vector<std::string> kAllPhases = {
-    "SUBMITTED",  "QUEUED",    "PROVISIONING",     "DOWNLOAD_SOURCE", "INSTALL",  "PRE_BUILD",
-    "BUILD",      "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING",      "COMPLETED"};
+    "SUBMITTED", "QUEUED",     "PROVISIONING",     "DOWNLOAD_SOURCE", "INSTALL",  "PRE_BUILD",
+    "BUILD",     "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING",      "COMPLETED"};
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -75,7 +76,9 @@ std::vector<int> live_processes_with_arg(const std::string& arg) {
   std::vector<int> found;
   for (const auto& entry : fs::directory_iterator("/proc")) {
     std::string name = entry.path().filename().string();
-    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+    if (name.empty() ||
+        !std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c); }))
+      continue;
     std::string stat = read_file(entry.path() / "stat");
     auto paren = stat.rfind(')');
     if (paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z') continue;
@@ -102,8 +105,8 @@ class RunTest : public ::testing::Test {
   // `kiln run` with the shell executor, this test's data and artifact dirs,
   // --json and -q, then `args` (the source, options).
   RunResult run(std::vector<std::string> args, const std::string& project = "proj") {
-    std::vector<std::string> argv = {"timeout", "-k", "10", kHangGuardSeconds,
-                                     kiln::testing::kiln_binary(), "run"};
+    std::vector<std::string> argv = {
+        "timeout", "-k", "10", kHangGuardSeconds, kiln::testing::kiln_binary(), "run"};
     argv.insert(argv.end(), args.begin(), args.end());
     for (const char* a : {"--executor", "shell", "--json", "-q"}) argv.push_back(a);
     argv.insert(argv.end(), {"--data-dir", data_.path(), "--artifacts-dir", artifacts_.path(),
@@ -202,8 +205,8 @@ class RunTest : public ::testing::Test {
   // The object-store path of the build's artifact (a directory for NONE
   // packaging, a file for ZIP), from artifacts.location.
   fs::path artifact_path(const Json& build) const {
-    std::string location = build.contains("artifacts") ? build["artifacts"].value("location", "")
-                                                       : "";
+    std::string location =
+        build.contains("artifacts") ? build["artifacts"].value("location", "") : "";
     const std::string prefix = "arn:aws:s3:::";
     if (location.rfind(prefix, 0) != 0) return {};
     return fs::path(artifacts_.path()) / location.substr(prefix.size());
@@ -257,9 +260,8 @@ TEST_F(RunTest, SucceededBuildHasBuildShape) {
                                std::regex("proj:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
                                           "[0-9a-f]{12}")))
       << b.value("id", "");
-  EXPECT_TRUE(std::regex_match(b.value("arn", ""),
-                               std::regex("arn:aws:codebuild:[a-z0-9-]+:[0-9]{12}:build/proj:" +
-                                          uuid)))
+  EXPECT_TRUE(std::regex_match(
+      b.value("arn", ""), std::regex("arn:aws:codebuild:[a-z0-9-]+:[0-9]{12}:build/proj:" + uuid)))
       << b.value("arn", "");
   EXPECT_EQ(b.value("buildNumber", -1), 1);
   EXPECT_EQ(b.value("buildStatus", ""), "SUCCEEDED");
@@ -440,6 +442,18 @@ TEST_F(RunTest, FailureContextNamesTheCommandAndItsExitStatus) {
             "Error while executing command: sh -c 'exit 7'. Reason: exit status 7");
 }
 
+TEST_F(RunTest, CommandsReadAnEmptyStdin) {
+  RunResult r = run_spec(
+      "version: 0.2\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - cat > @P@/stdin\n",
+      {"--timeout-seconds", "30"});
+  EXPECT_EQ(r.process.exit_code, 0) << dump(r);
+  EXPECT_EQ(probe("stdin"), "");
+}
+
 TEST_F(RunTest, BackgroundProcessDoesNotHoldTheBuildAndEndsWithIt) {
   const std::string marker = "1234.8";
   RunResult r = run_spec(
@@ -447,8 +461,10 @@ TEST_F(RunTest, BackgroundProcessDoesNotHoldTheBuildAndEndsWithIt) {
       "phases:\n"
       "  build:\n"
       "    commands:\n"
-      "      - nohup sleep " + marker + " > /dev/null 2>&1 &\n"
-      "      - echo after > @P@/after\n",
+      "      - nohup sleep " +
+          marker +
+          " > /dev/null 2>&1 &\n"
+          "      - echo after > @P@/after\n",
       {"--timeout-seconds", "30"});
   EXPECT_EQ(r.process.exit_code, 0) << dump(r);
   EXPECT_EQ(probe("after"), "after");
@@ -697,10 +713,12 @@ TEST_F(RunTest, TimeoutEndsTheBuildTimedOutAndKillsTheCommand) {
       "  build:\n"
       "    commands:\n"
       "      - echo started > @P@/started\n"
-      "      - sleep " + marker + "\n"
-      "  post_build:\n"
-      "    commands:\n"
-      "      - echo post > @P@/post\n",
+      "      - sleep " +
+          marker +
+          "\n"
+          "  post_build:\n"
+          "    commands:\n"
+          "      - echo post > @P@/post\n",
       {"--timeout-seconds", "2"});
   EXPECT_EQ(r.process.exit_code, 4) << dump(r);
   EXPECT_EQ(r.build.value("buildStatus", ""), "TIMED_OUT");
@@ -723,7 +741,8 @@ TEST_F(RunTest, TimeoutKillsACommandThatIgnoresSigterm) {
       "phases:\n"
       "  build:\n"
       "    commands:\n"
-      "      - trap '' TERM; sleep " + marker + "; echo survived > @P@/survived\n",
+      "      - trap '' TERM; sleep " +
+          marker + "; echo survived > @P@/survived\n",
       {"--timeout-seconds", "2"});
   EXPECT_EQ(r.process.exit_code, 4) << dump(r);
   EXPECT_EQ(phase_status(r.build, "BUILD"), "TIMED_OUT");
@@ -763,7 +782,9 @@ class RunStopTest : public RunTest {
         "  build:\n"
         "    commands:\n"
         "      - echo started > @P@/started\n"
-        "      - sleep " + marker + "\n"
+        "      - sleep " +
+        marker +
+        "\n"
         "  post_build:\n"
         "    commands:\n"
         "      - echo post > @P@/post\n");
@@ -945,6 +966,27 @@ TEST_F(RunTest, ArtifactDiscardPathsCollisionLastWins) {
   EXPECT_EQ(read_file(artifact_path(r.build) / "f.txt"), "B\n");
 }
 
+TEST_F(RunTest, ZipWithDiscardPathsHasOneEntryPerName) {
+  RunResult r = run_spec(
+      "version: 0.2\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - mkdir -p a b\n"
+      "      - echo A > a/f.txt\n"
+      "      - echo B > b/f.txt\n"
+      "artifacts:\n"
+      "  discard-paths: yes\n"
+      "  files:\n"
+      "    - a/f.txt\n"
+      "    - b/f.txt\n",
+      {"--zip"});
+  ASSERT_EQ(r.process.exit_code, 0) << dump(r);
+  std::string zip = artifact_path(r.build).string();
+  EXPECT_EQ(kiln::testing::run_command({"unzip", "-Z1", zip}).out, "f.txt\n");
+  EXPECT_EQ(kiln::testing::run_command({"unzip", "-p", zip, "f.txt"}).out, "B\n");
+}
+
 TEST_F(RunTest, ArtifactExcludePaths) {
   RunResult r = run_spec(
       "version: 0.2\n"
@@ -1104,14 +1146,13 @@ class RunGitTest : public RunTest {
  protected:
   void SetUp() override {
     git({"init", "-q", "-b", "main"});
-    repo_.write("buildspec.yml", with_probe(
-                                     "version: 0.2\n"
-                                     "phases:\n"
-                                     "  build:\n"
-                                     "    commands:\n"
-                                     "      - cat file.txt > @P@/content\n"
-                                     "      - echo \"$CODEBUILD_RESOLVED_SOURCE_VERSION\" > "
-                                     "@P@/resolved_env\n"));
+    repo_.write("buildspec.yml", with_probe("version: 0.2\n"
+                                            "phases:\n"
+                                            "  build:\n"
+                                            "    commands:\n"
+                                            "      - cat file.txt > @P@/content\n"
+                                            "      - echo \"$CODEBUILD_RESOLVED_SOURCE_VERSION\" > "
+                                            "@P@/resolved_env\n"));
     repo_.write("file.txt", "one\n");
     git({"add", "-A"});
     git({"commit", "-q", "-m", "first"});
@@ -1126,10 +1167,17 @@ class RunGitTest : public RunTest {
   }
 
   void git(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"git",          "-C", repo_.path(), "-c", "user.name=kiln",
-                                     "-c",           "user.email=kiln@example.com",
-                                     "-c",           "commit.gpgsign=false",
-                                     "-c",           "tag.gpgsign=false"};
+    std::vector<std::string> argv = {"git",
+                                     "-C",
+                                     repo_.path(),
+                                     "-c",
+                                     "user.name=kiln",
+                                     "-c",
+                                     "user.email=kiln@example.com",
+                                     "-c",
+                                     "commit.gpgsign=false",
+                                     "-c",
+                                     "tag.gpgsign=false"};
     argv.insert(argv.end(), args.begin(), args.end());
     CommandResult r = kiln::testing::run_command(argv);
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -1164,9 +1212,7 @@ TEST_F(RunGitTest, BuildsAnAnnotatedTagAtItsCommit) { build_at("v1", first_, "on
 
 TEST_F(RunGitTest, BuildsACommitSha) { build_at(first_, first_, "one"); }
 
-TEST_F(RunGitTest, BuildsAnAbbreviatedCommitSha) {
-  build_at(second_.substr(0, 8), second_, "two");
-}
+TEST_F(RunGitTest, BuildsAnAbbreviatedCommitSha) { build_at(second_.substr(0, 8), second_, "two"); }
 
 TEST_F(RunGitTest, BuildsTheDefaultBranchWithoutAVersion) {
   RunResult r = run({"file://" + repo_.path()});
@@ -1246,8 +1292,8 @@ TEST_F(RunTest, InlineBuildspecReplacesTheSourceBuildspec) {
 }
 
 TEST_F(RunTest, InlineBuildspecYamlErrorFailsDownloadSource) {
-  RunResult r = run({"--no-source", "--buildspec",
-                     "version: 0.2\nphases:\n  build:\n    commands: [unclosed\n"});
+  RunResult r = run(
+      {"--no-source", "--buildspec", "version: 0.2\nphases:\n  build:\n    commands: [unclosed\n"});
   EXPECT_EQ(r.process.exit_code, 1) << dump(r);
   EXPECT_EQ(phase_status(r.build, "DOWNLOAD_SOURCE"), "FAILED");
   EXPECT_EQ(context_code(r.build, "DOWNLOAD_SOURCE"), "YAML_FILE_ERROR");
@@ -1423,8 +1469,8 @@ TEST_F(RunTest, KilnLogsPrintsTheLinesOfTheLiveLog) {
 
   // The stored lines are the live log's, in order and contiguous.
   std::vector<std::string> live_lines = lines_of(live.err);
-  auto at = std::search(live_lines.begin(), live_lines.end(), stored_lines.begin(),
-                        stored_lines.end());
+  auto at =
+      std::search(live_lines.begin(), live_lines.end(), stored_lines.begin(), stored_lines.end());
   EXPECT_NE(at, live_lines.end()) << "stored:\n" << stored.out << "\nlive:\n" << live.err;
 
   // Command output is stored as it was printed; the agent's lines as CodeBuild writes them.
@@ -1441,8 +1487,9 @@ TEST_F(RunTest, KilnLogsPrintsTheLinesOfTheLiveLog) {
   EXPECT_TRUE(has("Running command false")) << stored.out;
   EXPECT_TRUE(has("Command did not exit successfully false exit status 1")) << stored.out;
   EXPECT_TRUE(has("Phase complete: BUILD State: FAILED")) << stored.out;
-  EXPECT_TRUE(has("Phase context status code: COMMAND_EXECUTION_ERROR Message: Error while "
-                  "executing command: false. Reason: exit status 1"))
+  EXPECT_TRUE(
+      has("Phase context status code: COMMAND_EXECUTION_ERROR Message: Error while "
+          "executing command: false. Reason: exit status 1"))
       << stored.out;
 }
 
@@ -1464,9 +1511,9 @@ TEST_F(RunTest, JsonStdoutIsOneObjectEvenWithTheLiveLog) {
 }
 
 TEST_F(RunTest, KilnLogsOfAnUnknownBuildFails) {
-  CommandResult r = kiln::testing::run_command(
-      {kiln::testing::kiln_binary(), "logs", "proj:00000000-0000-4000-8000-000000000000",
-       "--data-dir", data_.path()});
+  CommandResult r = kiln::testing::run_command({kiln::testing::kiln_binary(), "logs",
+                                                "proj:00000000-0000-4000-8000-000000000000",
+                                                "--data-dir", data_.path()});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_FALSE(r.err.empty());
 }
@@ -1539,9 +1586,9 @@ TEST_F(RunTest, InvalidOptionsAreUsageErrors) {
     EXPECT_EQ(r.process.exit_code, 2) << dump(r);
   }
   // --executor is part of run()'s fixed options; an unknown one on its own:
-  CommandResult r = kiln::testing::run_command(
-      {kiln::testing::kiln_binary(), "run", src_.path(), "--executor", "podman", "--data-dir",
-       data_.path()});
+  CommandResult r =
+      kiln::testing::run_command({kiln::testing::kiln_binary(), "run", src_.path(), "--executor",
+                                  "podman", "--data-dir", data_.path()});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_FALSE(probe("ran")) << "a usage error must not run the build";
 }
