@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runner/build_runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -247,6 +248,20 @@ class BuildSession {
         return failed("YAML_FILE_ERROR",
                       "the buildspec path must be relative to the source and stay inside it: " +
                           relative);
+      // The text check above is not enough: a symlink in the source (a
+      // committed buildspec.yml -> /etc/shadow) would make kiln read a host
+      // file, so the resolved path must stay inside the source too.
+      std::error_code ec;
+      auto root = std::filesystem::canonical(source_dir_, ec);
+      auto resolved = std::filesystem::canonical(source_dir_ + "/" + relative, ec);
+      if (!ec) {
+        auto [root_end, _] = std::mismatch(root.begin(), root.end(), resolved.begin(),
+                                           resolved.end());
+        if (root_end != root.end())
+          return failed("YAML_FILE_ERROR",
+                        "the buildspec " + relative +
+                            " resolves outside the source (a symlink); refusing to read it");
+      }
       agent_log("YAML location is " + environment_.source_dir_in_build + "/" + relative);
       parsed = buildspec::load_buildspec_file(source_dir_ + "/" + relative);
     }
