@@ -458,11 +458,7 @@ Result<CommandOutcome> DockerExecutor::run_command(const std::string& command, O
   if (!saved.is_ok()) return saved.status();
   outcome = ran.value();
   if (!saved.value() && !outcome.timed_out && !outcome.stopped) {
-    sink.on_line(OutputStream::kStderr,
-                 "kiln: the shell state after this command was not saved (it replaced the EXIT "
-                 "trap, exec'd or killed its shell); the next command starts from the state "
-                 "before it",
-                 LineEnd::kNewline);
+    sink.on_line(OutputStream::kStderr, kUnsavedStateWarning, LineEnd::kNewline);
   }
   return outcome;
 }

@@ -312,11 +312,7 @@ Result<CommandOutcome> HostExecutor::run_command(const std::string& command, Out
   Result<bool> saved = state_->finish_command();
   if (!saved.is_ok()) return saved.status();
   if (!saved.value() && !outcome.timed_out && !outcome.stopped) {
-    sink.on_line(OutputStream::kStderr,
-                 "kiln: the shell state after this command was not saved (it replaced the EXIT "
-                 "trap, exec'd or killed its shell); the next command starts from the state "
-                 "before it",
-                 LineEnd::kNewline);
+    sink.on_line(OutputStream::kStderr, kUnsavedStateWarning, LineEnd::kNewline);
   }
   return outcome;
 }

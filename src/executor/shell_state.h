@@ -14,6 +14,12 @@
 
 namespace kiln::executor {
 
+// Shown after a command whose state could not be saved (finish_command()
+// returned false), by every executor alike.
+inline constexpr char kUnsavedStateWarning[] =
+    "kiln: the shell state after this command was not saved (it replaced the EXIT trap, exec'd "
+    "or killed its shell); the next command starts from the state before it";
+
 class ShellState {
  public:
   // Fills the existing, empty directory `dir` (a host path): wrapper.sh and
