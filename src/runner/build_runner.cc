@@ -399,17 +399,40 @@ class BuildSession {
 
   PhaseResult upload_artifacts() {
     if (!spec_ || !spec_->artifacts) return {};
-    auto files = artifacts::select_artifact_files(source_dir_, *spec_->artifacts,
+    const model::ArtifactsSpec& primary = *spec_->artifacts;
+    auto uploaded = upload_one(primary, artifact_name(primary.name, default_artifact_name()), "");
+    if (!uploaded.is_ok()) return failed("CLIENT_ERROR", uploaded.status().message());
+    build_.artifacts = uploaded.value();
+    // Secondary artifacts by identifier: each under its own name (§1.3).
+    for (const auto& secondary : primary.secondary_artifacts) {
+      agent_log("Uploading secondary artifact " + secondary.identifier);
+      auto one = upload_one(secondary.artifacts,
+                            artifact_name(secondary.artifacts.name, secondary.identifier),
+                            secondary.identifier);
+      if (!one.is_ok()) return failed("CLIENT_ERROR", one.status().message());
+      build_.secondary_artifacts.push_back(one.value());
+    }
+    return {};
+  }
+
+  std::string default_artifact_name() const {
+    return request_.artifact_name.empty() ? request_.project_name : request_.artifact_name;
+  }
+
+  Result<model::BuildArtifact> upload_one(const model::ArtifactsSpec& spec,
+                                          const std::string& name,
+                                          const std::string& identifier) {
+    auto files = artifacts::select_artifact_files(source_dir_, spec,
                                                   [this](const std::string& l) { agent_log(l); });
     if (!files.is_ok()) {
       agent_log(files.status().message());
-      return failed("CLIENT_ERROR", files.status().message());
+      return files.status();
     }
     artifacts::ArtifactDestination destination;
     destination.bucket = request_.artifact_bucket;
     destination.path = request_.project_name;
     destination.namespace_type = artifacts::NamespaceType::kBuildId;
-    destination.name = artifact_name();
+    destination.name = name;
     destination.packaging =
         request_.zip_artifacts ? artifacts::Packaging::kZip : artifacts::Packaging::kNone;
     auto uploaded = artifacts::upload_artifacts(files.value(), destination,
@@ -417,25 +440,22 @@ class BuildSession {
                                                 artifact_store_, request_.work_dir);
     if (!uploaded.is_ok()) {
       agent_log(uploaded.status().message());
-      return failed("CLIENT_ERROR", uploaded.status().message());
+      return uploaded.status();
     }
     model::BuildArtifact artifact;
     artifact.location = uploaded.value().location;
     artifact.md5sum = uploaded.value().md5sum;
     artifact.sha256sum = uploaded.value().sha256sum;
-    build_.artifacts = artifact;
+    artifact.artifact_identifier = identifier;
     agent_log("Uploaded " + std::to_string(uploaded.value().object_count) + " object(s) to " +
               artifact.location);
-    return {};
+    return artifact;
   }
 
   // artifacts.name is shell-evaluated in the build (§1.3), so `$VAR` and
   // `$(date)` work; it is passed through the environment, not spliced into
   // the command text.
-  std::string artifact_name() {
-    std::string fallback =
-        request_.artifact_name.empty() ? request_.project_name : request_.artifact_name;
-    const std::string& written = spec_->artifacts->name;
+  std::string artifact_name(const std::string& written, const std::string& fallback) {
     if (written.empty() || !environment_.executor) return fallback;
     if (!environment_.executor->set_variables({{"KILN_ARTIFACT_NAME", written}}).is_ok())
       return fallback;

@@ -164,6 +164,34 @@ class RunDockerTest : public ::testing::Test {
     return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
   }
 
+  // Starts `argv` with stdin /dev/null, stdout/stderr to files and default
+  // signal handling; returns its pid, or -1.
+  static pid_t spawn_kiln(std::vector<std::string> argv, const std::string& out_path,
+                          const std::string& err_path) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT, 0600);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT, 0600);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none, defaults;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGINT);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    pid_t pid = 0;
+    int rc = ::posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    return rc == 0 ? pid : -1;
+  }
+
   std::string project_;
   TempDir src_, data_, artifacts_;
 };
@@ -341,28 +369,8 @@ TEST_F(RunDockerTest, SigintStopsTheBuildAndRemovesTheContainer) {
   argv.erase(argv.begin(), argv.begin() + 4);
   TempDir out_dir;
   std::string out_path = out_dir.path() + "/out", err_path = out_dir.path() + "/err";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT, 0600);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGINT);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  ASSERT_EQ(rc, 0);
+  pid_t pid = spawn_kiln(argv, out_path, err_path);
+  ASSERT_GT(pid, 0);
 
   // Wait (hang guard 60 s) until the container runs the command.
   auto guard = std::chrono::steady_clock::now() + 60s;
@@ -401,6 +409,41 @@ TEST_F(RunDockerTest, SigintStopsTheBuildAndRemovesTheContainer) {
   EXPECT_EQ(phase(b, "POST_BUILD"), nullptr);
   EXPECT_EQ(b["phases"].back().value("phaseType", ""), "COMPLETED");
   EXPECT_EQ(live_processes_with_arg(marker), std::vector<int>());
+}
+
+// A kiln killed with SIGKILL cannot remove its container; the next run does
+// (containers whose owning kiln process is gone), and leaves live ones alone.
+TEST_F(RunDockerTest, NextRunRemovesTheContainerOfACrashedRun) {
+  src_.write("buildspec.yml",
+             "version: 0.2\n"
+             "phases:\n"
+             "  build:\n"
+             "    commands:\n"
+             "      - sleep 1237.3\n");
+  std::vector<std::string> argv = run_argv(kBusybox, {"-q"});
+  argv.erase(argv.begin(), argv.begin() + 4);  // no `timeout` wrapper
+  TempDir out_dir;
+  pid_t pid = spawn_kiln(argv, out_dir.path() + "/out", out_dir.path() + "/err");
+  ASSERT_GT(pid, 0);
+  auto guard = std::chrono::steady_clock::now() + 60s;
+  while (live_processes_with_arg("1237.3").empty() && std::chrono::steady_clock::now() < guard)
+    std::this_thread::sleep_for(50ms);
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_EQ(build_containers().size(), 1u) << "the crashed run's container should still be there";
+
+  src_.write("buildspec.yml",
+             "version: 0.2\n"
+             "phases:\n"
+             "  build:\n"
+             "    commands:\n"
+             "      - echo again\n");
+  CommandResult second = kiln::testing::run_command(run_argv(kBusybox, {"-q"}));
+  EXPECT_EQ(second.exit_code, 0) << dump(second);
+  EXPECT_NE(second.err.find("left behind by an earlier run"), std::string::npos) << second.err;
+  EXPECT_TRUE(build_containers().empty());
+  EXPECT_TRUE(live_processes_with_arg("1237.3").empty());
 }
 
 // The buildspec lives in the container's source tree: a symlink to a file of

@@ -1593,5 +1593,54 @@ TEST_F(RunTest, InvalidOptionsAreUsageErrors) {
   EXPECT_FALSE(probe("ran")) << "a usage error must not run the build";
 }
 
+
+// Secondary artifacts are uploaded by identifier, each under its own name,
+// and listed in the record with their artifactIdentifier.
+TEST_F(RunTest, SecondaryArtifactsAreUploadedByIdentifier) {
+  RunResult r = run_spec(
+      "version: 0.2\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - mkdir -p web api\n"
+      "      - echo page > web/index.html\n"
+      "      - echo bin > api/server\n"
+      "artifacts:\n"
+      "  files: [web/index.html]\n"
+      "  secondary-artifacts:\n"
+      "    api_bundle:\n"
+      "      base-directory: api\n"
+      "      files: [server]\n");
+  ASSERT_EQ(r.process.exit_code, 0) << dump(r);
+  ASSERT_TRUE(r.build.contains("secondaryArtifacts")) << dump(r);
+  const Json& secondary = r.build["secondaryArtifacts"];
+  ASSERT_EQ(secondary.size(), 1u) << dump(r);
+  EXPECT_EQ(secondary[0].value("artifactIdentifier", ""), "api_bundle");
+  std::string location = secondary[0].value("location", "");
+  const std::string prefix = "arn:aws:s3:::";
+  ASSERT_EQ(location.rfind(prefix, 0), 0u) << location;
+  EXPECT_NE(location.find("/api_bundle"), std::string::npos) << location;
+  fs::path dir = fs::path(artifacts_.path()) / location.substr(prefix.size());
+  EXPECT_EQ(read_file(dir / "server"), "bin\n");
+  EXPECT_EQ(read_file(artifact_path(r.build) / "web/index.html"), "page\n");
+}
+
+TEST_F(RunTest, SecondaryArtifactWithNoMatchFailsUpload) {
+  RunResult r = run_spec(
+      "version: 0.2\n"
+      "phases:\n"
+      "  build:\n"
+      "    commands:\n"
+      "      - echo x > x.txt\n"
+      "artifacts:\n"
+      "  files: [x.txt]\n"
+      "  secondary-artifacts:\n"
+      "    other:\n"
+      "      files: [missing.txt]\n");
+  EXPECT_EQ(r.process.exit_code, 1) << dump(r);
+  EXPECT_EQ(phase_status(r.build, "UPLOAD_ARTIFACTS"), "FAILED");
+  EXPECT_EQ(context_code(r.build, "UPLOAD_ARTIFACTS"), "CLIENT_ERROR");
+}
+
 }  // namespace
 }  // namespace kiln::cli
