@@ -120,6 +120,9 @@ def main():
             res["kiln_wall"].append(wall); res["kiln_rss"].append(rss / 1024)
             res["download"].append(phase_ms(build, "DOWNLOAD_SOURCE") / 1000)
             res["upload"].append(phase_ms(build, "UPLOAD_ARTIFACTS") / 1000)
+            slow = {ph["phaseType"]: ph["endTime"] - ph["startTime"] for ph in build["phases"]
+                    if ph.get("endTime") is not None and ph["endTime"] - ph["startTime"] >= 0.1}
+            res.setdefault("phases", []).append(slow)
             res["zip_bytes"].append(sum(os.path.getsize(os.path.join(d, n))
                                         for d, _, ns in os.walk(arts) for n in ns))
             shutil.rmtree(data); shutil.rmtree(arts)
@@ -134,7 +137,8 @@ def main():
             print(f"run {run + 1}: kiln upload {res['upload'][-1]:.2f} s, download "
                   f"{res['download'][-1]:.2f} s, whole {res['kiln_wall'][-1]:.2f} s, "
                   f"{res['kiln_rss'][-1]:.1f} MiB; bsdtar {res['bsdtar_wall'][-1]:.2f} s, "
-                  f"{res['bsdtar_rss'][-1]:.1f} MiB", flush=True)
+                  f"{res['bsdtar_rss'][-1]:.1f} MiB; kiln phases >= 0.1 s: "
+                  + ", ".join(f"{k} {v:.2f} s" for k, v in res["phases"][-1].items()), flush=True)
         mib = total / 2**20
         speed = [b / u for b, u in zip(res["bsdtar_wall"], res["upload"])]
         print(line("kiln UPLOAD_ARTIFACTS", res["upload"], "s"))
