@@ -374,6 +374,12 @@ Status DockerExecutor::resolve_shell(const std::string& shell, const model::Name
     if (key == "PATH") path = value;
   }
   if (name[0] == '-') return Status(ErrorCode::kInvalidInput, "shell '" + name + "' is not a name");
+  // The default needs no look-up: CodeBuild requires images to have sh, at
+  // /bin/sh in every Linux image. Skipping the exec saves ~50 ms per build.
+  if (name == "sh" || name == "/bin/sh") {
+    shell_path_ = "/bin/sh";
+    return Status::ok();
+  }
   Result<ExecResult> found = run_exec(
       {"env", "-i", "PATH=" + path, "/bin/sh", "-c", kResolveShell, "kiln-resolve", name});
   if (!found.is_ok()) return found.status();
