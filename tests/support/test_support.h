@@ -31,6 +31,13 @@ struct CommandResult {
 // Runs argv (no shell) with stdin from /dev/null and waits for it.
 CommandResult run_command(const std::vector<std::string>& argv);
 
+// Starts argv (no shell) in the background with stdin from /dev/null,
+// stdout and stderr to the given files (truncated), no blocked signals and
+// SIGINT/SIGTERM at their defaults, so a test can signal it. Returns the
+// pid, or -1 if it could not be started; the caller waits for it.
+int spawn_in_background(const std::vector<std::string>& argv, const std::string& out_path,
+                        const std::string& err_path);
+
 // Path of the kiln executable built with the tests.
 std::string kiln_binary();
 // Path of the source checkout.
