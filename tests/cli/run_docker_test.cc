@@ -31,6 +31,9 @@ extern char** environ;
 namespace kiln::cli {
 namespace {
 
+using kiln::testing::live_processes_with_arg;
+using kiln::testing::read_file;
+
 namespace fs = std::filesystem;
 using kiln::testing::CommandResult;
 using kiln::testing::TempDir;
@@ -42,37 +45,7 @@ constexpr char kStandard[] = "kiln/standard:1.0";
 constexpr char kBuildLabel[] = "org.kiln.build";
 constexpr const char* kHangGuardSeconds = "300";  // image pulls may be slow to fail
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
-// Live (non-zombie) processes with `arg` as one of their argv words; a
-// container's processes are visible in the host's /proc.
-std::vector<int> live_processes_with_arg(const std::string& arg) {
-  std::vector<int> found;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    std::string name = entry.path().filename().string();
-    if (name.empty() ||
-        !std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c); }))
-      continue;
-    std::string stat = read_file(entry.path() / "stat");
-    auto paren = stat.rfind(')');
-    if (paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z') continue;
-    std::string cmdline = read_file(entry.path() / "cmdline");
-    std::size_t start = 0;
-    for (std::size_t i = 0; i <= cmdline.size(); ++i) {
-      if (i == cmdline.size() || cmdline[i] == '\0') {
-        if (i - start == arg.size() && cmdline.compare(start, i - start, arg) == 0)
-          found.push_back(std::stoi(name));
-        start = i + 1;
-      }
-    }
-  }
-  return found;
-}
 
 class RunDockerTest : public ::testing::Test {
  protected:

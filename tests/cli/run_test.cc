@@ -35,6 +35,9 @@ extern char** environ;
 namespace kiln::cli {
 namespace {
 
+using kiln::testing::live_processes_with_arg;
+using kiln::testing::read_file;
+
 namespace fs = std::filesystem;
 using kiln::testing::CommandResult;
 using kiln::testing::TempDir;
@@ -50,12 +53,6 @@ const std::vector<std::string> kAllPhases = {
     "SUBMITTED", "QUEUED",     "PROVISIONING",     "DOWNLOAD_SOURCE", "INSTALL",  "PRE_BUILD",
     "BUILD",     "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING",      "COMPLETED"};
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -71,29 +68,6 @@ std::string replace_all(std::string text, const std::string& from, const std::st
   return text;
 }
 
-// Live (non-zombie) processes with `arg` as one of their argv words.
-std::vector<int> live_processes_with_arg(const std::string& arg) {
-  std::vector<int> found;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    std::string name = entry.path().filename().string();
-    if (name.empty() ||
-        !std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c); }))
-      continue;
-    std::string stat = read_file(entry.path() / "stat");
-    auto paren = stat.rfind(')');
-    if (paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z') continue;
-    std::string cmdline = read_file(entry.path() / "cmdline");
-    std::size_t start = 0;
-    for (std::size_t i = 0; i <= cmdline.size(); ++i) {
-      if (i == cmdline.size() || cmdline[i] == '\0') {
-        if (cmdline.compare(start, i - start, arg) == 0 && i - start == arg.size())
-          found.push_back(std::stoi(name));
-        start = i + 1;
-      }
-    }
-  }
-  return found;
-}
 
 struct RunResult {
   CommandResult process;

@@ -8,9 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 extern char** environ;
@@ -113,6 +116,37 @@ int spawn_in_background(const std::vector<std::string>& argv, const std::string&
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   return rc == 0 ? pid : -1;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::vector<int> live_processes_with_arg(const std::string& arg) {
+  std::vector<int> found;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.empty() ||
+        !std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c); }))
+      continue;
+    std::string stat = read_file(entry.path() / "stat");
+    auto paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z') continue;
+    std::string cmdline = read_file(entry.path() / "cmdline");
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= cmdline.size(); ++i) {
+      if (i == cmdline.size() || cmdline[i] == '\0') {
+        if (i - start == arg.size() && cmdline.compare(start, i - start, arg) == 0)
+          found.push_back(std::stoi(name));
+        start = i + 1;
+      }
+    }
+  }
+  return found;
 }
 
 std::string kiln_binary() { return KILN_BINARY; }

@@ -38,6 +38,13 @@ CommandResult run_command(const std::vector<std::string>& argv);
 int spawn_in_background(const std::vector<std::string>& argv, const std::string& out_path,
                         const std::string& err_path);
 
+// The whole content of `path` ("" when it cannot be read).
+std::string read_file(const std::string& path);
+
+// Pids of live (non-zombie) processes that have `arg` as one of their argv
+// words; a container's processes are visible in the host's /proc too.
+std::vector<int> live_processes_with_arg(const std::string& arg);
+
 // Path of the kiln executable built with the tests.
 std::string kiln_binary();
 // Path of the source checkout.
