@@ -85,10 +85,7 @@ class BuildSession {
 
   model::Build run() {
     init_record();
-    open_phase(PhaseType::kSubmitted);
-    close_phase(Status::kSucceeded, std::nullopt);
-    open_phase(PhaseType::kQueued);
-    close_phase(Status::kSucceeded, std::nullopt);
+    record_submission();
 
     PhaseType phase = PhaseType::kProvisioning;
     while (phase != PhaseType::kCompleted) {
@@ -144,6 +141,24 @@ class BuildSession {
     deadline_ = executor::Clock::now() + (r.timeout_seconds > 0
                                               ? std::chrono::seconds(r.timeout_seconds)
                                               : std::chrono::seconds(r.timeout_minutes * 60));
+  }
+
+  // SUBMITTED and QUEUED: instantaneous for a local run; for a queued build,
+  // from the time the service accepted it until now.
+  void record_submission() {
+    const model::EpochMillis submitted =
+        request_.submitted_ms > 0 ? request_.submitted_ms : build_.start_time;
+    const model::EpochMillis now = now_ms();
+    build_.start_time = submitted;
+    for (PhaseType type : {PhaseType::kSubmitted, PhaseType::kQueued}) {
+      model::BuildPhase phase;
+      phase.type = type;
+      phase.status = Status::kSucceeded;
+      phase.start_time = submitted;
+      phase.end_time = type == PhaseType::kSubmitted ? submitted : std::max(submitted, now);
+      build_.phases.push_back(phase);
+    }
+    build_.current_phase = PhaseType::kQueued;
   }
 
   void open_phase(PhaseType type) {

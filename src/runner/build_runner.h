@@ -27,6 +27,9 @@ struct BuildRequest {
   std::string region = "us-east-1";
   std::string account = "000000000000";
   std::string initiator;
+  // When the service accepted the build (SUBMITTED); 0 for "now". The time
+  // until run() starts is recorded as QUEUED.
+  std::int64_t submitted_ms = 0;
   source::SourceRequest source;
   // buildspecOverride / source.buildspec: inline YAML, a path relative to the
   // source, or empty for buildspec.yml (§1.1).
