@@ -14,7 +14,7 @@
 #include "service/page_token.h"
 #include "service/project_document.h"
 
-namespace kiln::service {
+namespace kiln::service::ops {
 
 namespace {
 
@@ -157,7 +157,7 @@ ApiResult ids_page(const store::Page& page, const std::string& listing) {
 
 }  // namespace
 
-ApiResult start_build(const OperationContext& ctx, const Json& input) {
+ApiResult start_build(const OperationContext& ctx, const Input& input) {
   const std::string name = project_name_from(input.value("projectName", ""));
   auto project = ctx.store.get_project(name);
   if (!project.is_ok()) return ApiResult::error(store_error(project.status()));
@@ -166,18 +166,18 @@ ApiResult start_build(const OperationContext& ctx, const Json& input) {
         "Project cannot be found: arn:aws:codebuild:" + ctx.config.region + ":" +
         ctx.config.account + ":project/" + name));
   const std::string token = input.value("idempotencyToken", "");
-  Json hashed = input;
+  Input hashed = input;
   hashed.erase("idempotencyToken");
   const std::string request_hash = sha256_hex("StartBuild\n" + hashed.dump());
   if (auto replay = replay_idempotent(ctx, token, request_hash)) return *replay;
 
   auto settings = effective_build_settings(project.value()->document, input.dump());
-  if (!settings.is_ok()) return ApiResult::error(settings.error());
+  if (!settings.is_ok()) return ApiResult::error(store_error(settings.status()));
   return queue_build(ctx, name, project.value()->concurrent_build_limit, settings.value(), token,
                      request_hash);
 }
 
-ApiResult retry_build(const OperationContext& ctx, const Json& input) {
+ApiResult retry_build(const OperationContext& ctx, const Input& input) {
   auto id = build_id_from(input.value("id", ""));
   if (!id) return ApiResult::error(malformed_id(input.value("id", "")));
   auto record = get_build(ctx.store, *id);
@@ -203,7 +203,7 @@ ApiResult retry_build(const OperationContext& ctx, const Json& input) {
                      job.value().settings, token, request_hash);
 }
 
-ApiResult stop_build(const OperationContext& ctx, const Json& input) {
+ApiResult stop_build(const OperationContext& ctx, const Input& input) {
   auto id = build_id_from(input.value("id", ""));
   if (!id) return ApiResult::error(malformed_id(input.value("id", "")));
   auto record = get_build(ctx.store, *id);
@@ -222,9 +222,9 @@ ApiResult stop_build(const OperationContext& ctx, const Json& input) {
   return build_response(record.value()->document);
 }
 
-ApiResult batch_get_builds(const OperationContext& ctx, const Json& input) {
+ApiResult batch_get_builds(const OperationContext& ctx, const Input& input) {
   std::vector<std::string> ids;
-  for (const Json& raw : input.value("ids", Json::array())) {
+  for (const Input& raw : input.value("ids", Input::array())) {
     const std::string text = raw.is_string() ? raw.get<std::string>() : "";
     auto id = build_id_from(text);
     if (!id) return ApiResult::error(malformed_id(text));
@@ -251,7 +251,7 @@ ApiResult batch_get_builds(const OperationContext& ctx, const Json& input) {
   return ApiResult::ok(std::move(body));
 }
 
-ApiResult list_builds(const OperationContext& ctx, const Json& input) {
+ApiResult list_builds(const OperationContext& ctx, const Input& input) {
   const bool descending = input.value("sortOrder", "DESCENDING") != "ASCENDING";
   const std::string listing = std::string("builds:") + (descending ? "d" : "a");
   std::string cursor;
@@ -265,7 +265,7 @@ ApiResult list_builds(const OperationContext& ctx, const Json& input) {
   return ids_page(page.value(), listing);
 }
 
-ApiResult list_builds_for_project(const OperationContext& ctx, const Json& input) {
+ApiResult list_builds_for_project(const OperationContext& ctx, const Input& input) {
   const std::string name = project_name_from(input.value("projectName", ""));
   auto project = ctx.store.get_project(name);
   if (!project.is_ok()) return ApiResult::error(store_error(project.status()));
@@ -287,9 +287,9 @@ ApiResult list_builds_for_project(const OperationContext& ctx, const Json& input
   return ids_page(page.value(), listing);
 }
 
-ApiResult batch_delete_builds(const OperationContext& ctx, const Json& input) {
+ApiResult batch_delete_builds(const OperationContext& ctx, const Input& input) {
   std::vector<std::string> ids;
-  for (const Json& raw : input.value("ids", Json::array())) {
+  for (const Input& raw : input.value("ids", Input::array())) {
     const std::string text = raw.is_string() ? raw.get<std::string>() : "";
     auto id = build_id_from(text);
     if (!id) return ApiResult::error(malformed_id(text));
@@ -317,4 +317,4 @@ ApiResult batch_delete_builds(const OperationContext& ctx, const Json& input) {
   return ApiResult::ok(out.dump());
 }
 
-}  // namespace kiln::service
+}  // namespace kiln::service::ops

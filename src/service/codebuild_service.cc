@@ -16,23 +16,23 @@ namespace {
 constexpr std::string_view kCodeBuildPrefix = "CodeBuild_20161006.";
 constexpr std::string_view kLogsPrefix = "Logs_20140328.";
 
-using Operation = ApiResult (*)(const OperationContext&, const Json&);
+using Operation = ApiResult (*)(const ops::OperationContext&, const ops::Input&);
 
 const std::map<std::string, Operation, std::less<>>& codebuild_operations() {
   static const std::map<std::string, Operation, std::less<>> operations = {
-      {"CreateProject", create_project},
-      {"UpdateProject", update_project},
-      {"DeleteProject", delete_project},
-      {"BatchGetProjects", batch_get_projects},
-      {"ListProjects", list_projects},
-      {"ListCuratedEnvironmentImages", list_curated_environment_images},
-      {"StartBuild", start_build},
-      {"StopBuild", stop_build},
-      {"RetryBuild", retry_build},
-      {"BatchGetBuilds", batch_get_builds},
-      {"ListBuilds", list_builds},
-      {"ListBuildsForProject", list_builds_for_project},
-      {"BatchDeleteBuilds", batch_delete_builds},
+      {"CreateProject", ops::create_project},
+      {"UpdateProject", ops::update_project},
+      {"DeleteProject", ops::delete_project},
+      {"BatchGetProjects", ops::batch_get_projects},
+      {"ListProjects", ops::list_projects},
+      {"ListCuratedEnvironmentImages", ops::list_curated_environment_images},
+      {"StartBuild", ops::start_build},
+      {"StopBuild", ops::stop_build},
+      {"RetryBuild", ops::retry_build},
+      {"BatchGetBuilds", ops::batch_get_builds},
+      {"ListBuilds", ops::list_builds},
+      {"ListBuildsForProject", ops::list_builds_for_project},
+      {"BatchDeleteBuilds", ops::batch_delete_builds},
   };
   return operations;
 }
@@ -44,17 +44,9 @@ ApiResult unknown_operation(std::string_view target) {
                            400});
 }
 
-// Parses a request body: an empty body is `{}` (§4.1).
-std::optional<Json> parse_body(std::string_view body) {
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return Json::object();
-  Json json = Json::parse(body, nullptr, false);
-  if (json.is_discarded() || !json.is_object()) return std::nullopt;
-  return json;
-}
-
 }  // namespace
 
-ApiError store_error(const Status& status) {
+ApiError ops::store_error(const Status& status) {
   switch (status.code()) {
     case ErrorCode::kInvalidInput: return ApiError::invalid_input(status.message());
     case ErrorCode::kNotFound: return ApiError::not_found(status.message());
@@ -69,7 +61,7 @@ ApiError store_error(const Status& status) {
   }
 }
 
-std::string project_name_from(const std::string& name_or_arn) {
+std::string ops::project_name_from(const std::string& name_or_arn) {
   auto at = name_or_arn.find(":project/");
   if (name_or_arn.rfind("arn:", 0) == 0 && at != std::string::npos)
     return name_or_arn.substr(at + 9);
@@ -102,37 +94,36 @@ ApiResult CodeBuildService::handle(std::string_view target, std::string_view bod
 
 ApiResult CodeBuildService::handle_codebuild(std::string_view operation, std::string_view body,
                                              const Caller& caller) {
-  const ApiModel& model = codebuild_model();
+  const ApiModel& model = ApiModel::codebuild();
   if (!model.has_operation(operation))
     return unknown_operation(std::string(kCodeBuildPrefix) + std::string(operation));
-  auto input = parse_body(body);
-  if (!input)
-    return ApiResult::error(
-        {"SerializationException", "The request body is not a JSON object", 400});
+  ops::Input input;
+  if (auto invalid = parse_request_body(body, input)) return ApiResult::error(*invalid);
   auto found = codebuild_operations().find(operation);
   if (found == codebuild_operations().end())
-    return ApiResult::error(ApiError::invalid_input(
-        std::string(operation) + " is not supported by kiln"));
-  if (auto invalid = model.validate_input(operation, *input)) return ApiResult::error(*invalid);
-  OperationContext ctx{config_, store_, scheduler_, caller};
-  return found->second(ctx, *input);
+    return ApiResult::error(
+        ApiError::invalid_input(std::string(operation) + " is not supported by kiln"));
+  if (auto invalid = validate_input(model, operation, input)) return ApiResult::error(*invalid);
+  ops::OperationContext ctx{config_, store_, scheduler_, caller};
+  return found->second(ctx, input);
 }
 
 ApiResult CodeBuildService::handle_logs(std::string_view operation, std::string_view body) {
-  const ApiModel& model = logs_model();
+  const ApiModel& model = ApiModel::logs();
   if (!model.has_operation(operation))
     return unknown_operation(std::string(kLogsPrefix) + std::string(operation));
-  auto input = parse_body(body);
-  if (!input)
-    return ApiResult::error(
-        {"SerializationException", "The request body is not a JSON object", 400});
-  if (auto invalid = model.validate_input(operation, *input)) return ApiResult::error(*invalid);
+  nlohmann::json input;
+  if (auto invalid = parse_request_body(body, input)) return ApiResult::error(*invalid);
+  const bool supported = operation == "GetLogEvents" || operation == "FilterLogEvents" ||
+                         operation == "DescribeLogGroups" || operation == "DescribeLogStreams";
+  if (!supported)
+    return ApiResult::error({"InvalidParameterException",
+                             std::string(operation) + " is not supported by kiln", 400});
+  if (auto invalid = validate_input(model, operation, input)) return ApiResult::error(*invalid);
   if (operation == "GetLogEvents") return logs_api_->get_log_events(body);
   if (operation == "FilterLogEvents") return logs_api_->filter_log_events(body);
   if (operation == "DescribeLogGroups") return logs_api_->describe_log_groups(body);
-  if (operation == "DescribeLogStreams") return logs_api_->describe_log_streams(body);
-  return ApiResult::error({"InvalidParameterException",
-                           std::string(operation) + " is not supported by kiln", 400});
+  return logs_api_->describe_log_streams(body);
 }
 
 }  // namespace kiln::service
