@@ -65,8 +65,8 @@ struct Exchange {
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
-                           text.back() == '\n'))
+  while (!text.empty() &&
+         (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n'))
     text.remove_suffix(1);
   return text;
 }
@@ -187,14 +187,14 @@ Status error_from_answer(const Exchange& exchange) {
 
 // The parts of one signed request.
 struct Outgoing {
-  std::string method;      // "POST" or "GET"
-  std::string path;        // as sent, with the endpoint's base path
-  std::string query;       // raw, without '?'
-  std::string service;     // for the signature
+  std::string method;   // "POST" or "GET"
+  std::string path;     // as sent, with the endpoint's base path
+  std::string query;    // raw, without '?'
+  std::string service;  // for the signature
   std::vector<std::pair<std::string, std::string>> headers;  // besides Host and the signature
   std::string_view body;
-  std::string what;        // for messages: the target or "GET <path>"
-  bool timed = true;       // whether config.timeout bounds the whole exchange
+  std::string what;   // for messages: the target or "GET <path>"
+  bool timed = true;  // whether config.timeout bounds the whole exchange
 };
 
 }  // namespace
@@ -217,7 +217,8 @@ Result<ApiClient> ApiClient::create(ClientConfig config) {
     return bad("is not a URL");
   auto scheme = url_part(url.get(), CURLUPART_SCHEME);
   auto host = url_part(url.get(), CURLUPART_HOST);
-  if (!scheme || (*scheme != "http" && *scheme != "https")) return bad("must be http:// or https://");
+  if (!scheme || (*scheme != "http" && *scheme != "https"))
+    return bad("must be http:// or https://");
   if (!host || host->empty()) return bad("has no host");
   if (url_part(url.get(), CURLUPART_QUERY)) return bad("must not have a query string");
   std::string lower_host = *host;
@@ -228,7 +229,8 @@ Result<ApiClient> ApiClient::create(ClientConfig config) {
   // the scheme's default.
   std::string authority = lower_host;
   if (auto port = url_part(url.get(), CURLUPART_PORT)) {
-    bool default_port = (*scheme == "http" && *port == "80") || (*scheme == "https" && *port == "443");
+    bool default_port =
+        (*scheme == "http" && *port == "80") || (*scheme == "https" && *port == "443");
     if (!default_port) authority += ":" + *port;
   }
   std::string path = url_part(url.get(), CURLUPART_PATH).value_or("/");
@@ -246,8 +248,8 @@ Status send(const ClientConfig& config, const std::string& origin, const std::st
   std::vector<sigv4::HeaderView> views{{"Host", host}};
   for (const auto& [name, value] : out.headers) views.push_back({name, value});
   sigv4::RequestView request{out.method, out.path, out.query, views, out.body};
-  auto added = sigv4::sign(request, {config.credentials, config.region, out.service,
-                                     sigv4::Clock::now(), false});
+  auto added = sigv4::sign(
+      request, {config.credentials, config.region, out.service, sigv4::Clock::now(), false});
   if (!added.is_ok()) return added.status();
 
   CurlHandle curl(curl_easy_init());
@@ -265,7 +267,8 @@ Status send(const ClientConfig& config, const std::string& origin, const std::st
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "kiln-cli");
   if (out.method == "POST") {
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, out.body.data());
+    // Never a null pointer: with one libcurl would read the body from stdin.
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, out.body.empty() ? "" : out.body.data());
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(out.body.size()));
   } else {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
@@ -304,14 +307,25 @@ Result<std::string> ApiClient::call(std::string_view target, std::string_view js
   std::string service;
   if (target.rfind("CodeBuild_20161006.", 0) == 0) service = "codebuild";
   if (target.rfind("Logs_20140328.", 0) == 0) service = "logs";
+  for (char c : target) {
+    bool word = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                c == '_' || c == '.';
+    if (!word) service.clear();  // it goes into a header line as it is
+  }
   if (service.empty()) {
     return Status(ErrorCode::kInvalidInput,
                   "unknown target '" + std::string(target) +
                       "': expected CodeBuild_20161006.<Operation> or Logs_20140328.<Operation>");
   }
-  Outgoing out{"POST", base_path_ + "/", "", service,
-               {{"Content-Type", std::string(kJsonContentType)}, {"X-Amz-Target", std::string(target)}},
-               json_body, std::string(target), true};
+  Outgoing out{
+      "POST",
+      base_path_ + "/",
+      "",
+      service,
+      {{"Content-Type", std::string(kJsonContentType)}, {"X-Amz-Target", std::string(target)}},
+      json_body,
+      std::string(target),
+      true};
   Exchange exchange;
   Status sent = send(config_, origin_, host_, out, exchange);
   if (!sent.is_ok()) return sent;
@@ -321,9 +335,16 @@ Result<std::string> ApiClient::call(std::string_view target, std::string_view js
 
 Status ApiClient::stream(std::string_view path_and_query,
                          const std::function<bool(std::string_view chunk)>& on_chunk) const {
-  if (path_and_query.empty() || path_and_query.front() != '/') {
-    return Status(ErrorCode::kInvalidInput,
-                  "stream path '" + std::string(path_and_query) + "' must start with '/'");
+  // The path is signed as given, so it must already be what goes on the
+  // wire: percent-encoded, nothing for libcurl to change.
+  bool sendable = !path_and_query.empty() && path_and_query.front() == '/';
+  for (char c : path_and_query) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte <= ' ' || byte >= 0x7f || c == '#') sendable = false;
+  }
+  if (!sendable) {
+    return Status(ErrorCode::kInvalidInput, "stream path '" + std::string(path_and_query) +
+                                                "' must start with '/' and be percent-encoded");
   }
   std::size_t question = path_and_query.find('?');
   std::string path = base_path_ + std::string(path_and_query.substr(0, question));

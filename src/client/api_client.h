@@ -41,7 +41,9 @@ class ApiClient {
   // appended to the endpoint's path) for service "codebuild", whose 200
   // body is handed to `on_chunk` piece by piece as it arrives. Returns OK
   // when the body ends or on_chunk returns false (the transfer stops there);
-  // errors as for call(). No overall timeout, as a followed log lasts as
+  // errors as for call(); kInvalidInput when the path does not start with
+  // '/' or is not percent-encoded (spaces, controls, '#', non-ASCII bytes).
+  // No overall timeout, as a followed log lasts as
   // long as its build; connecting is bounded and TCP keepalive is on.
   Status stream(std::string_view path_and_query,
                 const std::function<bool(std::string_view chunk)>& on_chunk) const;

@@ -25,7 +25,7 @@ std::string expand_home(const std::string& path) {
 // A file to read and who chose it: a file named by a flag or variable must
 // exist; the default location may not.
 struct FileChoice {
-  std::string path;  // empty: no candidate at all (no $HOME)
+  std::string path;      // empty: no candidate at all (no $HOME)
   std::string named_by;  // "" for the default location
 };
 
@@ -77,7 +77,8 @@ Result<std::string> resolve_endpoint(const ConfigFlags& flags, const std::string
   if (!endpoint) {
     return Status(ErrorCode::kInvalidInput,
                   "no kiln endpoint: pass --endpoint-url, set KILN_ENDPOINT, or add "
-                  "'endpoint = http://HOST:PORT' to " + describe(choice, config));
+                  "'endpoint = http://HOST:PORT' to " +
+                      describe(choice, config));
   }
   if (endpoint->rfind("http://", 0) != 0 && endpoint->rfind("https://", 0) != 0) {
     return Status(ErrorCode::kInvalidInput,
@@ -88,9 +89,9 @@ Result<std::string> resolve_endpoint(const ConfigFlags& flags, const std::string
 
 // Both halves of a key pair or neither; the names say where each half is set.
 Result<std::optional<sigv4::Credentials>> key_pair(const std::optional<std::string>& id,
-                                               const std::optional<std::string>& secret,
-                                               const std::string& id_name,
-                                               const std::string& secret_name) {
+                                                   const std::optional<std::string>& secret,
+                                                   const std::string& id_name,
+                                                   const std::string& secret_name) {
   if (id && secret) return std::optional<sigv4::Credentials>(sigv4::Credentials{*id, *secret});
   if (!id && !secret) return std::optional<sigv4::Credentials>();
   const std::string& set = id ? id_name : secret_name;
@@ -101,7 +102,7 @@ Result<std::optional<sigv4::Credentials>> key_pair(const std::optional<std::stri
 Result<sigv4::Credentials> resolve_credentials(const ConfigFlags& flags, const std::string& profile,
                                                const LoadedFile& config) {
   auto from_flags = key_pair(flags.access_key_id, flags.secret_access_key, "--access-key-id",
-                         "--secret-access-key");
+                             "--secret-access-key");
   if (!from_flags.is_ok()) return from_flags.status();
   if (from_flags.value()) return *from_flags.value();
 
@@ -110,7 +111,7 @@ Result<sigv4::Credentials> resolve_credentials(const ConfigFlags& flags, const s
     env_state = "skipped because --profile was given";
   } else {
     auto from_env = key_pair(env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"),
-                         "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
+                             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
     if (!from_env.is_ok()) return from_env.status();
     if (from_env.value()) return *from_env.value();
   }
@@ -126,9 +127,8 @@ Result<sigv4::Credentials> resolve_credentials(const ConfigFlags& flags, const s
   if (loaded->ini && loaded->ini->has_section(profile)) {
     auto from_file =
         key_pair(loaded->ini->get(profile, "aws_access_key_id"),
-             loaded->ini->get(profile, "aws_secret_access_key"),
-             choice.path + " [" + profile + "] aws_access_key_id",
-             "aws_secret_access_key");
+                 loaded->ini->get(profile, "aws_secret_access_key"),
+                 choice.path + " [" + profile + "] aws_access_key_id", "aws_secret_access_key");
     if (!from_file.is_ok()) return from_file.status();
     if (from_file.value()) return *from_file.value();
   } else if (loaded->ini) {
@@ -136,8 +136,9 @@ Result<sigv4::Credentials> resolve_credentials(const ConfigFlags& flags, const s
   }
   return Status(ErrorCode::kInvalidInput,
                 "no credentials for kiln: looked for --access-key-id/--secret-access-key, then "
-                "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment (" + env_state +
-                    "), then profile [" + profile + "] of " + describe(choice, loaded.value()) +
+                "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment (" +
+                    env_state + "), then profile [" + profile + "] of " +
+                    describe(choice, loaded.value()) +
                     "; set one of them (`aws configure` writes the last)");
 }
 

@@ -32,7 +32,9 @@ bool equals_ignoring_case(std::string_view a, std::string_view lower) {
   return true;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
 
 // SigV4's Trimall: no leading or trailing white space, and every run of
 // white space inside becomes one space (botocore: ' '.join(value.split())).

@@ -47,11 +47,11 @@ std::optional<std::string_view> find_header(const std::vector<HeaderView>& heade
 
 // What besides the request a signature covers.
 struct SigningInput {
-  std::string_view amz_date;        // "20260101T000000Z"
-  std::string_view region;          // "us-east-1"
-  std::string_view service;         // "codebuild"
-  std::string_view signed_headers;  // "content-type;host;x-amz-date", lower case, sorted
-  std::string_view payload_hash;    // hex SHA-256 of the body, or UNSIGNED-PAYLOAD
+  std::string_view amz_date;         // "20260101T000000Z"
+  std::string_view region;           // "us-east-1"
+  std::string_view service;          // "codebuild"
+  std::string_view signed_headers;   // "content-type;host;x-amz-date", lower case, sorted
+  std::string_view payload_hash;     // hex SHA-256 of the body, or UNSIGNED-PAYLOAD
   std::string_view skip_query_name;  // "X-Amz-Signature" when verifying a presigned URL
 };
 

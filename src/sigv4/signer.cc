@@ -14,9 +14,17 @@ namespace {
 
 // botocore's SIGNED_HEADERS_BLACKLIST: hop-by-hop headers a proxy may
 // change, and User-Agent, which some HTTP stacks rewrite.
-constexpr std::array<std::string_view, 11> kNeverSigned = {
-    "connection", "expect",  "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-    "trailer",    "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id"};
+constexpr std::array<std::string_view, 11> kNeverSigned = {"connection",
+                                                           "expect",
+                                                           "keep-alive",
+                                                           "proxy-authenticate",
+                                                           "proxy-authorization",
+                                                           "te",
+                                                           "trailer",
+                                                           "transfer-encoding",
+                                                           "upgrade",
+                                                           "user-agent",
+                                                           "x-amzn-trace-id"};
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -90,12 +98,11 @@ Result<std::vector<Header>> sign(const RequestView& request, const SignParams& p
   SigningInput input{amz_date, params.region, params.service, signed_headers, payload_hash, {}};
   auto computed = compute_signature(signed_view, params.credentials.secret_access_key, input);
   if (!computed) return Status(ErrorCode::kInternal, "sigv4: libcrypto refused SHA-256");
-  added.push_back({"Authorization", std::string(kAlgorithm) + " Credential=" +
-                                        params.credentials.access_key_id + "/" +
-                                        amz_date.substr(0, 8) + "/" + params.region + "/" +
-                                        params.service + "/" + std::string(kTerminator) +
-                                        ", SignedHeaders=" + signed_headers +
-                                        ", Signature=" + computed->signature});
+  added.push_back({"Authorization",
+                   std::string(kAlgorithm) + " Credential=" + params.credentials.access_key_id +
+                       "/" + amz_date.substr(0, 8) + "/" + params.region + "/" + params.service +
+                       "/" + std::string(kTerminator) + ", SignedHeaders=" + signed_headers +
+                       ", Signature=" + computed->signature});
   return added;
 }
 

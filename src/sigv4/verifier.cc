@@ -86,8 +86,8 @@ std::optional<Verification> read_header_date(const RequestView& request, ParsedA
 }
 
 // "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...".
-std::optional<Verification> parse_authorization(const RequestView& request,
-                                                std::string_view header, ParsedAuth& auth) {
+std::optional<Verification> parse_authorization(const RequestView& request, std::string_view header,
+                                                ParsedAuth& auth) {
   std::string_view value = trim(header);
   std::size_t space = value.find(' ');
   auth.algorithm = std::string(value.substr(0, space));
@@ -99,7 +99,8 @@ std::optional<Verification> parse_authorization(const RequestView& request,
     if (equals == std::string_view::npos) {
       return reject(kIncomplete, "'" + std::string(part) +
                                      "' not a valid key=value pair (missing equal-sign) in "
-                                     "Authorization header: '" + std::string(value) + "'.");
+                                     "Authorization header: '" +
+                                     std::string(value) + "'.");
     }
     std::string_view key = part.substr(0, equals);
     std::string item(trim(part.substr(equals + 1)));
@@ -114,7 +115,8 @@ std::optional<Verification> parse_authorization(const RequestView& request,
   if (auth.signed_headers.empty())
     missing += "Authorization header requires 'SignedHeaders' parameter. ";
   if (!find_header(request.headers, "x-amz-date") && !find_header(request.headers, "date"))
-    missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
+    missing +=
+        "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
   if (!missing.empty()) return reject(kIncomplete, missing + "Authorization=" + std::string(value));
   return read_header_date(request, auth);
 }
@@ -125,7 +127,8 @@ std::optional<Verification> parse_presigned(const RequestView& request, ParsedAu
   for (std::string_view pair : split(request.query, '&')) {
     std::size_t equals = pair.find('=');
     std::string name = query_decode(pair.substr(0, equals));
-    std::string value = equals == std::string_view::npos ? "" : query_decode(pair.substr(equals + 1));
+    std::string value =
+        equals == std::string_view::npos ? "" : query_decode(pair.substr(equals + 1));
     if (name == "X-Amz-Algorithm") algorithm = value;
     if (name == "X-Amz-Credential") credential = value;
     if (name == "X-Amz-Date") date = value;
@@ -134,14 +137,16 @@ std::optional<Verification> parse_presigned(const RequestView& request, ParsedAu
     if (name == "X-Amz-Signature") signature = value;
   }
   std::string missing;
-  for (const auto& [present, name] :
-       {std::pair{credential.has_value(), "X-Amz-Credential"},
-        std::pair{signature.has_value(), "X-Amz-Signature"},
-        std::pair{signed_headers.has_value(), "X-Amz-SignedHeaders"},
-        std::pair{date.has_value(), "X-Amz-Date"}, std::pair{expires.has_value(), "X-Amz-Expires"}}) {
-    if (!present) missing += "AWS query-string parameters must include '" + std::string(name) + "'. ";
+  for (const auto& [present, name] : {std::pair{credential.has_value(), "X-Amz-Credential"},
+                                      std::pair{signature.has_value(), "X-Amz-Signature"},
+                                      std::pair{signed_headers.has_value(), "X-Amz-SignedHeaders"},
+                                      std::pair{date.has_value(), "X-Amz-Date"},
+                                      std::pair{expires.has_value(), "X-Amz-Expires"}}) {
+    if (!present)
+      missing += "AWS query-string parameters must include '" + std::string(name) + "'. ";
   }
-  if (!missing.empty()) return reject(kIncomplete, missing + "Re-examine the query-string parameters.");
+  if (!missing.empty())
+    return reject(kIncomplete, missing + "Re-examine the query-string parameters.");
   auto time = parse_amz_date(*date);
   if (!time) return reject(kIncomplete, bad_date_text(*date));
   long seconds = 0;
@@ -152,7 +157,12 @@ std::optional<Verification> parse_presigned(const RequestView& request, ParsedAu
                                    std::to_string(kMaxExpiresSeconds) + ", got '" + *expires +
                                    "'.");
   }
-  auth = ParsedAuth{*algorithm, *credential, *signed_headers, *signature, *date, *time,
+  auth = ParsedAuth{*algorithm,
+                    *credential,
+                    *signed_headers,
+                    *signature,
+                    *date,
+                    *time,
                     std::chrono::seconds(seconds)};
   return std::nullopt;
 }
@@ -165,8 +175,9 @@ std::optional<Verification> check_time(const ParsedAuth& auth, const VerifyOptio
       std::to_string(std::chrono::duration_cast<std::chrono::minutes>(skew).count()) + " min.)";
   std::string now = format_amz_date(options.now);
   if (auth.time > options.now + skew) {
-    return reject(kInvalid, "Signature not yet current: " + auth.amz_date + " is still later than " +
-                                format_amz_date(options.now + skew) + " (" + now + " + " + minutes);
+    return reject(kInvalid, "Signature not yet current: " + auth.amz_date +
+                                " is still later than " + format_amz_date(options.now + skew) +
+                                " (" + now + " + " + minutes);
   }
   if (auth.expires) {
     if (options.now > auth.time + *auth.expires) {
@@ -203,12 +214,14 @@ std::optional<Verification> check_scope(const ParsedAuth& auth, const VerifyOpti
   if (scope.size() != 5) {
     return reject(kIncomplete,
                   "Credential must have exactly 5 slash-delimited elements, e.g. "
-                  "keyid/date/region/service/term, got '" + auth.credential + "'");
+                  "keyid/date/region/service/term, got '" +
+                      auth.credential + "'");
   }
   std::string_view date = scope[1], region = scope[2], service = scope[3], term = scope[4];
   std::string problems;
   if (region.empty() || (!options.region.empty() && region != options.region))
-    problems += "Credential should be scoped to a valid region, not '" + std::string(region) + "'. ";
+    problems +=
+        "Credential should be scoped to a valid region, not '" + std::string(region) + "'. ";
   if (service.empty() || (!options.service.empty() && service != options.service)) {
     problems += "Credential should be scoped to correct service: '" +
                 (options.service.empty() ? std::string(service) : options.service) + "'. ";
@@ -219,9 +232,10 @@ std::optional<Verification> check_scope(const ParsedAuth& auth, const VerifyOpti
   }
   std::string_view day = std::string_view(auth.amz_date).substr(0, 8);
   if (date != day) {
-    problems += "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
-                "from HTTP: '" + std::string(date) + "' != '" + std::string(day) + "', from '" +
-                auth.amz_date + "'.";
+    problems +=
+        "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+        "from HTTP: '" +
+        std::string(date) + "' != '" + std::string(day) + "', from '" + auth.amz_date + "'.";
   }
   if (!problems.empty()) return reject(kInvalid, problems);
   return std::nullopt;
@@ -274,7 +288,8 @@ Verification verify(const RequestView& request, const SecretLookup& lookup,
   std::vector<std::string_view> scope;
   if ((failed = check_scope(auth, options, scope))) return *failed;
 
-  static constexpr std::string_view kBadToken = "The security token included in the request is invalid.";
+  static constexpr std::string_view kBadToken =
+      "The security token included in the request is invalid.";
   if (scope[0].empty()) return reject(kUnrecognized, std::string(kBadToken));
   std::optional<std::string> secret = lookup(scope[0]);
   if (!secret) return reject(kUnrecognized, std::string(kBadToken));
@@ -284,8 +299,8 @@ Verification verify(const RequestView& request, const SecretLookup& lookup,
   auto declared = find_header(request.headers, "x-amz-content-sha256");
   std::string payload_hash = declared ? std::string(trim(*declared)) : *body_hash;
 
-  SigningInput input{auth.amz_date, scope[2], scope[3], auth.signed_headers, payload_hash,
-                     auth.expires ? "X-Amz-Signature" : ""};
+  SigningInput input{auth.amz_date,       scope[2],     scope[3],
+                     auth.signed_headers, payload_hash, auth.expires ? "X-Amz-Signature" : ""};
   auto computed = compute_signature(request, *secret, input);
   if (!computed) return reject("InternalFailure", "libcrypto refused SHA-256", 500);
   if (!constant_time_equal(computed->signature, auth.signature)) {

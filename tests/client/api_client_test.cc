@@ -14,9 +14,9 @@ namespace kiln::client {
 namespace {
 
 using testing::Connection;
+using testing::http_response;
 using testing::OneShotServer;
 using testing::ReceivedRequest;
-using testing::http_response;
 
 constexpr const char* kKeyId = "AKIDCLIENT";
 constexpr const char* kSecret = "client-secret";
@@ -57,8 +57,8 @@ OneShotServer::Handler answer_if_signed(const std::string& service, const std::s
       connection.send(http_response(200, "OK", kJson, body));
     } else {
       connection.send(http_response(400, "Bad Request", kJson,
-                                    R"({"__type":")" + verified.error.code +
-                                        R"(","message":")" + verified.error.message + R"("})"));
+                                    R"({"__type":")" + verified.error.code + R"(","message":")" +
+                                        verified.error.message + R"("})"));
     }
   };
 }
@@ -172,8 +172,9 @@ TEST(ApiClientTest, SilentServerTimesOut) {
   auto result = client->call("CodeBuild_20161006.ListProjects", "{}");
   ASSERT_FALSE(result.is_ok());
   EXPECT_EQ(result.status().code(), ErrorCode::kUnavailable);
-  EXPECT_NE(result.status().message().find("did not answer CodeBuild_20161006.ListProjects within 0.3 s"),
-            std::string::npos)
+  EXPECT_NE(
+      result.status().message().find("did not answer CodeBuild_20161006.ListProjects within 0.3 s"),
+      std::string::npos)
       << result.status().message();
   ASSERT_TRUE(server.finish());
   EXPECT_TRUE(client_hung_up);
@@ -184,6 +185,8 @@ TEST(ApiClientTest, UnknownTargetPrefixIsRefusedLocally) {
   auto result = client.call("DynamoDB_20120810.ListTables", "{}");
   ASSERT_FALSE(result.is_ok());
   EXPECT_EQ(result.status().code(), ErrorCode::kInvalidInput);
+  auto injected = client.call("CodeBuild_20161006.ListProjects\r\nX-Evil: 1", "{}");
+  EXPECT_EQ(injected.status().code(), ErrorCode::kInvalidInput);
 }
 
 TEST(ApiClientTest, CreateRefusesEndpointsThatAreNotHttpUrls) {
@@ -191,6 +194,15 @@ TEST(ApiClientTest, CreateRefusesEndpointsThatAreNotHttpUrls) {
     auto client = ApiClient::create(config_for(endpoint));
     ASSERT_FALSE(client.is_ok()) << endpoint;
     EXPECT_EQ(client.status().code(), ErrorCode::kInvalidInput) << endpoint;
+  }
+}
+
+TEST(ApiClientTest, StreamRefusesPathsThatAreNotReadyForTheWire) {
+  ApiClient client = client_for("http://127.0.0.1:1");
+  for (const char* path :
+       {"", "kiln/v1/builds", "/a b", "/a\r\nX-Injected: 1", "/\xc3\xbc", "/a#b"}) {
+    Status status = client.stream(path, [](std::string_view) { return true; });
+    EXPECT_EQ(status.code(), ErrorCode::kInvalidInput) << path;
   }
 }
 
@@ -222,13 +234,13 @@ TEST(ApiClientTest, StreamDeliversChunksAsTheyArrive) {
   ApiClient client = client_for(server.endpoint());
   std::vector<std::string> chunks;
   bool signalled = false;
-  Status status = client.stream("/kiln/v1/builds/p%3A1/log?follow=true",
-                                [&](std::string_view piece) {
-                                  chunks.emplace_back(piece);
-                                  if (!signalled) first_delivered.set_value();
-                                  signalled = true;
-                                  return true;
-                                });
+  Status status =
+      client.stream("/kiln/v1/builds/p%3A1/log?follow=true", [&](std::string_view piece) {
+        chunks.emplace_back(piece);
+        if (!signalled) first_delivered.set_value();
+        signalled = true;
+        return true;
+      });
   ASSERT_TRUE(status.is_ok()) << status.to_string();
   std::string all;
   for (const std::string& piece : chunks) all += piece;
@@ -262,8 +274,9 @@ TEST(ApiClientTest, StreamStopsWhenTheCallbackSaysSo) {
 
 TEST(ApiClientTest, StreamErrorAnswerIsNotHandedToTheCallback) {
   OneShotServer server([](const ReceivedRequest&, Connection& connection) {
-    connection.send(http_response(400, "Bad Request", kJson,
-                                  R"({"__type":"ResourceNotFoundException","message":"Build not found: x"})"));
+    connection.send(
+        http_response(400, "Bad Request", kJson,
+                      R"({"__type":"ResourceNotFoundException","message":"Build not found: x"})"));
   });
   ApiClient client = client_for(server.endpoint());
   int calls = 0;

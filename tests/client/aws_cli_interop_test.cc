@@ -64,7 +64,8 @@ kiln::testing::CommandResult run_aws(const std::string& secret,
 
 TEST(AwsCliInteropTest, CodeBuildCallFromTheAwsCliVerifies) {
   OneShotServer server(verifying_server("codebuild", R"({"projects":["from-kiln"]})"));
-  auto result = run_aws(kSecret, {"codebuild", "list-projects", "--endpoint-url", server.endpoint()});
+  auto result =
+      run_aws(kSecret, {"codebuild", "list-projects", "--endpoint-url", server.endpoint()});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("from-kiln"), std::string::npos) << result.out << result.err;
   auto request = server.finish();
@@ -82,8 +83,8 @@ TEST(AwsCliInteropTest, LogsCallFromTheAwsCliVerifies) {
 
 TEST(AwsCliInteropTest, WrongSecretReadsAsAwsSignatureError) {
   OneShotServer server(verifying_server("codebuild", "{}"));
-  auto result =
-      run_aws("not-the-secret", {"codebuild", "list-projects", "--endpoint-url", server.endpoint()});
+  auto result = run_aws("not-the-secret",
+                        {"codebuild", "list-projects", "--endpoint-url", server.endpoint()});
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.err.find("An error occurred (InvalidSignatureException) when calling the "
                             "ListProjects operation: The request signature we calculated does not "

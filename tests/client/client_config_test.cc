@@ -14,10 +14,15 @@ namespace {
 
 // Every variable the resolver reads. The fixture clears them all, points
 // HOME at a temp dir and puts the old values back afterwards.
-constexpr const char* kVariables[] = {
-    "HOME",           "KILN_ENDPOINT",      "KILN_CONFIG",  "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY", "AWS_REGION",  "AWS_DEFAULT_REGION", "AWS_PROFILE",
-    "AWS_SHARED_CREDENTIALS_FILE"};
+constexpr const char* kVariables[] = {"HOME",
+                                      "KILN_ENDPOINT",
+                                      "KILN_CONFIG",
+                                      "AWS_ACCESS_KEY_ID",
+                                      "AWS_SECRET_ACCESS_KEY",
+                                      "AWS_REGION",
+                                      "AWS_DEFAULT_REGION",
+                                      "AWS_PROFILE",
+                                      "AWS_SHARED_CREDENTIALS_FILE"};
 
 class ClientConfigTest : public ::testing::Test {
  protected:
@@ -100,10 +105,11 @@ TEST_F(ClientConfigTest, ProfileSelectsSectionsOfBothFiles) {
   home_.write(".config/kiln/config",
               "endpoint = http://shared:1\nregion = shared-region\n"
               "[profile ci]\nregion = ci-region\n[default]\nendpoint = http://default:1\n");
-  home_.write(".aws/credentials",
-              "# comment\n[default]\naws_access_key_id = AKIDDEFAULT\n"
-              "aws_secret_access_key = default-secret\n\n"
-              "[ci]\n; another comment\naws_access_key_id=AKIDCI\naws_secret_access_key=ci#secret\n");
+  home_.write(
+      ".aws/credentials",
+      "# comment\n[default]\naws_access_key_id = AKIDDEFAULT\n"
+      "aws_secret_access_key = default-secret\n\n"
+      "[ci]\n; another comment\naws_access_key_id=AKIDCI\naws_secret_access_key=ci#secret\n");
   auto by_default = resolve_client_config({});
   ASSERT_TRUE(by_default.is_ok()) << by_default.status().to_string();
   EXPECT_EQ(by_default->endpoint, "http://default:1");
@@ -168,8 +174,7 @@ TEST_F(ClientConfigTest, MissingEndpointNamesEveryPlaceLookedIn) {
   const std::string& message = config.status().message();
   EXPECT_NE(message.find("--endpoint-url"), std::string::npos) << message;
   EXPECT_NE(message.find("KILN_ENDPOINT"), std::string::npos) << message;
-  EXPECT_NE(message.find(home_.path() + "/.config/kiln/config (does not exist)"),
-            std::string::npos)
+  EXPECT_NE(message.find(home_.path() + "/.config/kiln/config (does not exist)"), std::string::npos)
       << message;
 }
 

@@ -76,9 +76,8 @@ std::optional<ReceivedRequest> read_request(int fd) {
   while (line_end != std::string_view::npos && line_end < head.size()) {
     std::size_t start = line_end + 2;
     line_end = head.find("\r\n", start);
-    std::string_view line = head.substr(start, line_end == std::string_view::npos
-                                                   ? std::string_view::npos
-                                                   : line_end - start);
+    std::string_view line = head.substr(
+        start, line_end == std::string_view::npos ? std::string_view::npos : line_end - start);
     std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     std::string_view value = line.substr(colon + 1);
@@ -136,7 +135,8 @@ OneShotServer::OneShotServer(Handler handler) {
     ::close(listen_fd_);
     listen_fd_ = -1;
   }
-  thread_ = std::thread([this, handler = std::move(handler)]() mutable { serve(std::move(handler)); });
+  thread_ =
+      std::thread([this, handler = std::move(handler)]() mutable { serve(std::move(handler)); });
 }
 
 OneShotServer::~OneShotServer() {

@@ -21,10 +21,10 @@ namespace kiln::client::testing {
 
 struct ReceivedRequest {
   std::string method;
-  std::string path;   // raw, before any '?'
-  std::string query;  // raw, after the '?'
+  std::string path;                                          // raw, before any '?'
+  std::string query;                                         // raw, after the '?'
   std::vector<std::pair<std::string, std::string>> headers;  // as received
-  std::string body;   // Content-Length bytes
+  std::string body;                                          // Content-Length bytes
 
   // Borrows from this object.
   sigv4::RequestView view() const;

@@ -9,7 +9,8 @@ namespace kiln::sigv4 {
 namespace {
 
 SignParams params() {
-  return {{"AKIDSIGN", "sign-secret"}, "us-east-1", "codebuild", *parse_amz_date("20260101T000000Z")};
+  return {
+      {"AKIDSIGN", "sign-secret"}, "us-east-1", "codebuild", *parse_amz_date("20260101T000000Z")};
 }
 
 TEST(SignerTest, NeedsAHostHeader) {
@@ -49,10 +50,10 @@ TEST(SignerTest, SignsEveryHeaderButHopByHopOnesAndReplacesOldSignatures) {
   EXPECT_NE(added.value()[1].value.find("SignedHeaders=host;x-amz-date;x-amz-target;x-kiln-extra,"),
             std::string::npos)
       << added.value()[1].value;
-  EXPECT_EQ(added.value()[1].value.rfind(
-                "AWS4-HMAC-SHA256 Credential=AKIDSIGN/20260101/us-east-1/codebuild/aws4_request, ",
-                0),
-            0u);
+  EXPECT_EQ(
+      added.value()[1].value.rfind(
+          "AWS4-HMAC-SHA256 Credential=AKIDSIGN/20260101/us-east-1/codebuild/aws4_request, ", 0),
+      0u);
 }
 
 TEST(SignerTest, AddsContentSha256WhenAskedFor) {
@@ -63,7 +64,8 @@ TEST(SignerTest, AddsContentSha256WhenAskedFor) {
   ASSERT_TRUE(added.is_ok());
   ASSERT_EQ(added->size(), 3u);
   EXPECT_EQ(added.value()[1].name, "X-Amz-Content-Sha256");
-  EXPECT_EQ(added.value()[1].value, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(added.value()[1].value,
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_NE(added.value()[2].value.find("SignedHeaders=host;x-amz-content-sha256;x-amz-date,"),
             std::string::npos);
 }

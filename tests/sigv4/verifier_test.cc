@@ -238,11 +238,12 @@ std::string authorization(const std::string& credential, const std::string& sign
 TEST_F(VerifierTest, CredentialWithoutFiveElementsIsIncomplete) {
   TestRequest request;
   request.set("X-Amz-Date", "20260101T000000Z");
-  request.set("Authorization", authorization("AKIDVERIFY/20260101/us-east-1/aws4_request",
-                                             "host;x-amz-date"));
-  expect_refused(request, t0_, "IncompleteSignatureException",
-                 "Credential must have exactly 5 slash-delimited elements, e.g. "
-                 "keyid/date/region/service/term, got 'AKIDVERIFY/20260101/us-east-1/aws4_request'");
+  request.set("Authorization",
+              authorization("AKIDVERIFY/20260101/us-east-1/aws4_request", "host;x-amz-date"));
+  expect_refused(
+      request, t0_, "IncompleteSignatureException",
+      "Credential must have exactly 5 slash-delimited elements, e.g. "
+      "keyid/date/region/service/term, got 'AKIDVERIFY/20260101/us-east-1/aws4_request'");
 }
 
 TEST_F(VerifierTest, BadScopeNamesEveryProblem) {
@@ -274,9 +275,8 @@ TEST_F(VerifierTest, ScopeDateMustBeTheSigningDay) {
 TEST_F(VerifierTest, HostMustBeSigned) {
   TestRequest request;
   request.set("X-Amz-Date", "20260101T000000Z");
-  request.set("Authorization",
-              authorization("AKIDVERIFY/20260101/us-east-1/codebuild/aws4_request",
-                            "content-type;x-amz-date"));
+  request.set("Authorization", authorization("AKIDVERIFY/20260101/us-east-1/codebuild/aws4_request",
+                                             "content-type;x-amz-date"));
   expect_refused(request, t0_, "InvalidSignatureException",
                  "'Host' must be a 'SignedHeader' in the AWS Authorization.");
 }
@@ -326,8 +326,8 @@ TEST_F(VerifierTest, PresignedQueryWithoutItsPartsIsIncomplete) {
 
 TEST_F(VerifierTest, GarbageNeverCrashes) {
   // Odd shapes a scanner might send; each must be a clean refusal.
-  for (const char* value : {"", " ", "AWS4-HMAC-SHA256", "AWS4-HMAC-SHA256 ,,,", "=,=,=",
-                            "AWS4-HMAC-SHA256 Credential=, SignedHeaders=, Signature=",
+  for (const char* value : {"", " ", "AWS4-HMAC-SHA256", "AWS4-HMAC-SHA256 ,,,",
+                            "=,=,=", "AWS4-HMAC-SHA256 Credential=, SignedHeaders=, Signature=",
                             "AWS4-HMAC-SHA256 Credential=////, SignedHeaders=;;, Signature=x"}) {
     TestRequest request;
     request.set("X-Amz-Date", "20260101T000000Z");
