@@ -6,8 +6,8 @@
 // before the call returns. WAL's usual synchronous=NORMAL only syncs at
 // checkpoints: it survives a crash of kiln but a power loss may undo the
 // last commits, and we would have told a client about a build that no
-// longer exists. FULL costs about 2.4 ms per commit on the reference VM
-// (docs/benchmarks.md); reads never wait for it.
+// longer exists. FULL costs one fsync per commit, milliseconds on our VM
+// (kiln_store_bench, docs/benchmarks.md); reads never wait for it.
 //
 // Thread-safe: one connection behind one mutex, so calls run one at a time.
 // Other processes may open the same file; SQLite's locks order them, and a
