@@ -57,7 +57,10 @@ class SqliteStateStore : public StateStore {
   Result<BuildRecord> insert_build(const NewBuild& build, const InsertLimits& limits) override;
   // A repeated id gives its record again.
   Result<std::vector<BuildRecord>> get_builds(const std::vector<std::string>& ids) override;
-  // The lease is released for every state but kRunning.
+  // The lease is released for every state but kRunning. A kRunning update
+  // (a running build's progress, about twenty per build) is committed with
+  // synchronous=NORMAL: it survives a crash of kiln, not of the machine, and
+  // costs no fsync; every other write, the final record included, is FULL.
   Status update_build(const std::string& id, BuildState state,
                       const std::string& document) override;
   Result<Page> list_builds(bool descending, const std::string& cursor, int limit) override;
@@ -91,8 +94,9 @@ class SqliteStateStore : public StateStore {
   Status put_idempotency(const IdempotencyEntry& entry) override;
 
  private:
-  explicit SqliteStateStore(Database db) : db_(std::move(db)) {}
+  SqliteStateStore(Database db, bool full_sync) : full_sync_(full_sync), db_(std::move(db)) {}
 
+  const bool full_sync_;
   std::mutex mu_;
   Database db_;  // guarded by mu_
 };
