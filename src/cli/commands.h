@@ -19,4 +19,7 @@ void register_image_command(CLI::App& app, int& exit_code);
 // `kiln run [SOURCE] ...` and `kiln logs BUILD_ID`
 void register_run_command(CLI::App& app, int& exit_code);
 
+// `kiln serve ...` and `kiln keys create|list|revoke`
+void register_serve_command(CLI::App& app, int& exit_code);
+
 }  // namespace kiln::cli

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 
 #include "logs/record_codec.h"
 #include "logs/stream_files.h"
@@ -141,6 +142,7 @@ class FileLogWriter final : public LogWriter {
       event.message.resize(utf8_prefix(event.message, kMaxMessageBytes).size());
     }
     if (count_ % FileLogStore::kIndexInterval == 0) put_u64(end_offset_, &pending_index_);
+    note_timestamp(timestamp_ms);
     std::size_t before = pending_.size();
     encode_record(event, &pending_);
     end_offset_ += pending_.size() - before;
@@ -160,12 +162,24 @@ class FileLogWriter final : public LogWriter {
     if (::fdatasync(log_.get()) != 0) return fail(io_error(paths_.log, errno));
     if (::fdatasync(index_.get()) != 0) return fail(io_error(paths_.index, errno));
     meta_.complete = true;
+    meta_.min_ms = min_ms_;
+    meta_.max_ms = max_ms_;
+    meta_.sorted = sorted_;
     if (Status s = write_meta(paths_.meta, meta_); !s.is_ok()) return fail(s);
     closed_ = true;
     return Status::ok();
   }
 
  private:
+  // The bounds and order kept in the metadata at close(), which let readers
+  // skip a finished stream or binary-search it by time.
+  void note_timestamp(std::int64_t timestamp_ms) {
+    if (max_ms_ && timestamp_ms < last_ms_) sorted_ = false;
+    last_ms_ = timestamp_ms;
+    min_ms_ = std::min(min_ms_.value_or(timestamp_ms), timestamp_ms);
+    max_ms_ = std::max(max_ms_.value_or(timestamp_ms), timestamp_ms);
+  }
+
   // The log before the index, so a reader never finds an entry without data.
   Status flush_locked() {
     if (!error_.is_ok()) return error_;
@@ -194,6 +208,10 @@ class FileLogWriter final : public LogWriter {
   std::uint64_t count_ = 0;
   std::uint64_t end_offset_ = 0;  // log size once pending_ is written
   bool closed_ = false;
+  std::optional<std::int64_t> min_ms_;
+  std::optional<std::int64_t> max_ms_;
+  std::int64_t last_ms_ = 0;
+  bool sorted_ = true;
   Status error_;  // the first write error, returned from then on
 };
 
@@ -220,7 +238,12 @@ Result<std::unique_ptr<LogWriter>> FileLogStore::create_stream(const std::string
   if (Status s = check_group_name(group); !s.is_ok()) return s;
   if (Status s = check_stream_name(stream); !s.is_ok()) return s;
   StreamPaths paths = stream_paths(root_, group, stream);
-  if (::mkdir(paths.group_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+  if (::mkdir(paths.group_dir.c_str(), 0755) == 0) {
+    // Only the creator of the directory writes the group's metadata; should
+    // it crash before, list_groups() falls back on the streams' metadata.
+    Status s = write_group_meta(group_meta_path(paths.group_dir), GroupInfo{group, now_ms()});
+    if (!s.is_ok()) return s;
+  } else if (errno != EEXIST) {
     return io_error(paths.group_dir, errno);
   }
   // The exclusive create of the log is what claims the stream name.
@@ -232,7 +255,10 @@ Result<std::unique_ptr<LogWriter>> FileLogStore::create_stream(const std::string
   if (!log.valid()) return io_error(paths.log, errno);
   Fd index(::open(paths.index.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644));
   if (!index.valid()) return io_error(paths.index, errno);
-  StreamMeta meta{group, stream, now_ms(), false};
+  StreamMeta meta;
+  meta.group = group;
+  meta.stream = stream;
+  meta.creation_ms = now_ms();
   if (Status s = write_meta(paths.meta, meta); !s.is_ok()) return s;
   return std::unique_ptr<LogWriter>(
       new FileLogWriter(std::move(log), std::move(index), std::move(paths), std::move(meta)));
@@ -274,6 +300,11 @@ Result<StreamInfo> FileLogStore::describe(const std::string& group,
   info.stream = meta->stream;
   info.creation_ms = meta->creation_ms;
   info.complete = meta->complete;
+  if (meta->complete) {
+    info.min_event_ms = meta->min_ms;
+    info.max_event_ms = meta->max_ms;
+    info.sorted = meta->sorted;
+  }
   LogEvent event;
   if (RecordScanner(log.get(), 0).next(&event)) info.first_event_ms = event.timestamp_ms;
   // Only the records after the last index entry are read.
@@ -287,14 +318,14 @@ Result<StreamInfo> FileLogStore::describe(const std::string& group,
   return info;
 }
 
-Result<std::vector<StreamInfo>> FileLogStore::list_streams(const std::string& group) const {
-  if (Status s = check_group_name(group); !s.is_ok()) return s;
-  std::string dir_path = stream_paths(root_, group, "x").group_dir;
-  std::vector<StreamInfo> streams;
-  DIR* dir = ::opendir(dir_path.c_str());
-  if (dir == nullptr && errno == ENOENT) return streams;
-  if (dir == nullptr) return io_error(dir_path, errno);
+namespace {
+
+// The stream metadata files of a group directory; empty if it is gone.
+Result<std::vector<std::string>> meta_files_in(const std::string& dir_path) {
   std::vector<std::string> meta_files;
+  DIR* dir = ::opendir(dir_path.c_str());
+  if (dir == nullptr && errno == ENOENT) return meta_files;
+  if (dir == nullptr) return io_error(dir_path, errno);
   while (dirent* entry = ::readdir(dir)) {
     std::string name = entry->d_name;
     if (name.size() > 5 && name.compare(name.size() - 5, 5, ".meta") == 0) {
@@ -302,7 +333,61 @@ Result<std::vector<StreamInfo>> FileLogStore::list_streams(const std::string& gr
     }
   }
   ::closedir(dir);
-  for (const std::string& path : meta_files) {
+  return meta_files;
+}
+
+// A group directory without its `.group` file (its creator crashed, or an
+// older kiln wrote it): the name and earliest creation of its streams.
+Result<std::optional<GroupInfo>> group_from_streams(const std::string& dir_path) {
+  Result<std::vector<std::string>> meta_files = meta_files_in(dir_path);
+  if (!meta_files.is_ok()) return meta_files.status();
+  std::optional<GroupInfo> group;
+  for (const std::string& path : meta_files.value()) {
+    Result<StreamMeta> meta = read_meta(path);
+    if (!meta.is_ok()) return meta.status();
+    if (!group) group = GroupInfo{meta->group, meta->creation_ms};
+    group->creation_ms = std::min(group->creation_ms, meta->creation_ms);
+  }
+  return group;
+}
+
+}  // namespace
+
+Result<std::vector<GroupInfo>> FileLogStore::list_groups() const {
+  std::vector<GroupInfo> groups;
+  DIR* dir = ::opendir(root_.c_str());
+  if (dir == nullptr) return io_error(root_, errno);
+  std::vector<std::string> dirs;
+  while (dirent* entry = ::readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") dirs.push_back(root_ + "/" + name);
+  }
+  ::closedir(dir);
+  for (const std::string& path : dirs) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+    Result<GroupInfo> group = read_group_meta(group_meta_path(path));
+    if (group.is_ok()) {
+      groups.push_back(std::move(group.value()));
+      continue;
+    }
+    if (group.status().code() != ErrorCode::kNotFound) return group.status();
+    Result<std::optional<GroupInfo>> fallback = group_from_streams(path);
+    if (!fallback.is_ok()) return fallback.status();
+    if (fallback.value()) groups.push_back(std::move(*fallback.value()));
+  }
+  std::sort(groups.begin(), groups.end(),
+            [](const GroupInfo& a, const GroupInfo& b) { return a.name < b.name; });
+  return groups;
+}
+
+Result<std::vector<StreamInfo>> FileLogStore::list_streams(const std::string& group) const {
+  if (Status s = check_group_name(group); !s.is_ok()) return s;
+  std::string dir_path = stream_paths(root_, group, "x").group_dir;
+  std::vector<StreamInfo> streams;
+  Result<std::vector<std::string>> meta_files = meta_files_in(dir_path);
+  if (!meta_files.is_ok()) return meta_files.status();
+  for (const std::string& path : meta_files.value()) {
     Result<StreamMeta> meta = read_meta(path);
     if (!meta.is_ok()) return meta.status();
     Result<StreamInfo> info = describe(group, meta->stream);

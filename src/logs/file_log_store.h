@@ -38,6 +38,8 @@ class FileLogStore : public LogStore {
   Result<StreamInfo> describe(const std::string& group,
                               const std::string& stream) const override;
   Result<std::vector<StreamInfo>> list_streams(const std::string& group) const override;
+  // Reads each group's `.group` file (docs/logs.md), not its streams.
+  Result<std::vector<GroupInfo>> list_groups() const override;
 
  private:
   explicit FileLogStore(std::string root) : root_(std::move(root)) {}

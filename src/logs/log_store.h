@@ -51,6 +51,18 @@ struct StreamInfo {
   std::optional<std::int64_t> last_ingestion_ms;  // DescribeLogStreams' lastIngestionTime
   std::uint64_t event_count = 0;
   bool complete = false;
+  // Known once the stream is complete (kept in its metadata by close()), so
+  // readers can skip or binary-search it; unset while it is still written.
+  // Absent for an empty stream.
+  std::optional<std::int64_t> min_event_ms;
+  std::optional<std::int64_t> max_event_ms;
+  // Complete, and no timestamp is smaller than the one before it.
+  bool sorted = false;
+};
+
+struct GroupInfo {
+  std::string name;
+  std::int64_t creation_ms = 0;  // when its first stream was created
 };
 
 class LogStore {
@@ -67,6 +79,8 @@ class LogStore {
                                       const std::string& stream) const = 0;
   // Streams of a group, sorted by name; empty (not an error) for an unknown group.
   virtual Result<std::vector<StreamInfo>> list_streams(const std::string& group) const = 0;
+  // Every group that has a stream, sorted by name.
+  virtual Result<std::vector<GroupInfo>> list_groups() const = 0;
 };
 
 }  // namespace kiln::logs

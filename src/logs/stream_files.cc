@@ -18,6 +18,7 @@ namespace {
 constexpr std::size_t kMaxNameBytes = 512;
 constexpr std::size_t kMaxFileNameBytes = 200;
 constexpr char kMetaMagic[] = "kiln-log-stream 1";
+constexpr char kGroupMagic[] = "kiln-log-group 1";
 
 bool is_plain(char c, bool first) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
@@ -119,12 +120,10 @@ StreamPaths stream_paths(const std::string& root, const std::string& group,
   return paths;
 }
 
-Status write_meta(const std::string& path, const StreamMeta& meta) {
-  std::ostringstream text;
-  text << kMetaMagic << "\ngroup " << escape(meta.group) << "\nstream " << escape(meta.stream)
-       << "\ncreation_ms " << meta.creation_ms << "\ncomplete " << (meta.complete ? 1 : 0)
-       << "\n";
-  std::string data = text.str();
+namespace {
+
+// Replaces `path` with `data`: written to `path.tmp`, fsynced, renamed.
+Status write_atomically(const std::string& path, const std::string& data) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status(ErrorCode::kIoError, tmp + ": " + std::strerror(errno));
@@ -137,6 +136,20 @@ Status write_meta(const std::string& path, const StreamMeta& meta) {
     return Status(ErrorCode::kIoError, path + ": " + std::strerror(err));
   }
   return Status::ok();
+}
+
+}  // namespace
+
+Status write_meta(const std::string& path, const StreamMeta& meta) {
+  std::ostringstream text;
+  text << kMetaMagic << "\ngroup " << escape(meta.group) << "\nstream " << escape(meta.stream)
+       << "\ncreation_ms " << meta.creation_ms << "\ncomplete " << (meta.complete ? 1 : 0)
+       << "\n";
+  if (meta.min_ms && meta.max_ms) {
+    text << "min_ms " << *meta.min_ms << "\nmax_ms " << *meta.max_ms << "\n";
+  }
+  if (meta.sorted) text << "sorted 1\n";
+  return write_atomically(path, text.str());
 }
 
 Result<StreamMeta> read_meta(const std::string& path) {
@@ -158,7 +171,40 @@ Result<StreamMeta> read_meta(const std::string& path) {
   meta.group = group_name.value();
   meta.stream = stream_name.value();
   meta.complete = complete != 0;
+  // Optional keys after the fixed ones; unknown keys are skipped so that an
+  // older reader can read a newer file.
+  for (std::int64_t value = 0; in >> key >> value;) {
+    if (key == "min_ms") meta.min_ms = value;
+    if (key == "max_ms") meta.max_ms = value;
+    if (key == "sorted") meta.sorted = value != 0;
+  }
+  if (meta.min_ms.has_value() != meta.max_ms.has_value()) meta.min_ms = meta.max_ms = std::nullopt;
   return meta;
+}
+
+std::string group_meta_path(const std::string& group_dir) { return group_dir + "/.group"; }
+
+Status write_group_meta(const std::string& path, const GroupInfo& group) {
+  std::ostringstream text;
+  text << kGroupMagic << "\ngroup " << escape(group.name) << "\ncreation_ms "
+       << group.creation_ms << "\n";
+  return write_atomically(path, text.str());
+}
+
+Result<GroupInfo> read_group_meta(const std::string& path) {
+  Result<std::string> text = read_file_limited(path, 8192);
+  if (!text.is_ok()) return text.status();
+  std::istringstream in(text.value());
+  std::string magic, key, name;
+  GroupInfo group;
+  std::getline(in, magic);
+  bool ok = magic == kGroupMagic && (in >> key >> name) && key == "group" &&
+            (in >> key >> group.creation_ms) && key == "creation_ms";
+  if (!ok) return Status(ErrorCode::kIoError, path + ": malformed group metadata");
+  Result<std::string> unescaped = unescape(name);
+  if (!unescaped.is_ok()) return unescaped.status();
+  group.name = unescaped.value();
+  return group;
 }
 
 }  // namespace kiln::logs

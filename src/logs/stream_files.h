@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
+#include "logs/log_store.h"
 
 namespace kiln::logs {
 
@@ -36,11 +38,24 @@ struct StreamMeta {
   std::string stream;
   std::int64_t creation_ms = 0;
   bool complete = false;
+  // Written with `complete`; a file without them (an empty stream, or one
+  // written before they existed) reads as unknown and unsorted.
+  std::optional<std::int64_t> min_ms;
+  std::optional<std::int64_t> max_ms;
+  bool sorted = false;
 };
 
 // Writes `meta` to `path` atomically (a temporary file renamed over it).
 Status write_meta(const std::string& path, const StreamMeta& meta);
 // kNotFound if `path` is missing; kIoError if it is unreadable or malformed.
 Result<StreamMeta> read_meta(const std::string& path);
+
+// A group's own metadata, `<group dir>/.group` (a stream's file name never
+// starts with '.'): its real name, which the directory name may have lost
+// to shortening, and when it was created.
+std::string group_meta_path(const std::string& group_dir);
+Status write_group_meta(const std::string& path, const GroupInfo& group);
+// kNotFound if `path` is missing; kIoError if it is unreadable or malformed.
+Result<GroupInfo> read_group_meta(const std::string& path);
 
 }  // namespace kiln::logs

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <regex>
 
@@ -74,21 +76,20 @@ class BuildSession {
   BuildSession(const BuildRequest& request, BuildObserver& observer, logs::LogStore& log_store,
                objectstore::ObjectStore& artifact_store, const ExecutorFactory& factory,
                std::atomic<bool>& stop_requested,
-               std::atomic<executor::Executor*>& active_executor)
+               std::atomic<executor::Executor*>& active_executor,
+               std::function<void(std::shared_ptr<logs::LogWriter>)> publish_log)
       : request_(request),
         observer_(observer),
         log_store_(log_store),
         artifact_store_(artifact_store),
         factory_(factory),
         stop_requested_(stop_requested),
-        active_executor_(active_executor) {}
+        active_executor_(active_executor),
+        publish_log_(std::move(publish_log)) {}
 
   model::Build run() {
     init_record();
-    open_phase(PhaseType::kSubmitted);
-    close_phase(Status::kSucceeded, std::nullopt);
-    open_phase(PhaseType::kQueued);
-    close_phase(Status::kSucceeded, std::nullopt);
+    record_submission();
 
     PhaseType phase = PhaseType::kProvisioning;
     while (phase != PhaseType::kCompleted) {
@@ -146,6 +147,24 @@ class BuildSession {
                                               : std::chrono::seconds(r.timeout_minutes * 60));
   }
 
+  // SUBMITTED and QUEUED: instantaneous for a local run; for a queued build,
+  // from the time the service accepted it until now.
+  void record_submission() {
+    const model::EpochMillis submitted =
+        request_.submitted_ms > 0 ? request_.submitted_ms : build_.start_time;
+    const model::EpochMillis now = now_ms();
+    build_.start_time = submitted;
+    for (PhaseType type : {PhaseType::kSubmitted, PhaseType::kQueued}) {
+      model::BuildPhase phase;
+      phase.type = type;
+      phase.status = Status::kSucceeded;
+      phase.start_time = submitted;
+      phase.end_time = type == PhaseType::kSubmitted ? submitted : std::max(submitted, now);
+      build_.phases.push_back(phase);
+    }
+    build_.current_phase = PhaseType::kQueued;
+  }
+
   void open_phase(PhaseType type) {
     model::BuildPhase phase;
     phase.type = type;
@@ -199,7 +218,8 @@ class BuildSession {
     if (!writer.is_ok())
       return PhaseResult{Status::kFault, "CLIENT_ERROR",
                          "cannot create the log stream: " + writer.status().message(), {}};
-    log_writer_ = std::move(writer).value();
+    log_writer_ = std::shared_ptr<logs::LogWriter>(std::move(writer).value());
+    publish_log_(log_writer_);
     agent_log("Running on kiln " + std::string(request_.image.empty() ? "" : "with image ") +
               request_.image);
     source_dir_ = request_.work_dir + "/src";
@@ -399,6 +419,10 @@ class BuildSession {
 
   PhaseResult upload_artifacts() {
     if (!spec_ || !spec_->artifacts) return {};
+    if (request_.no_artifacts) {
+      agent_log("The project's artifacts type is NO_ARTIFACTS: nothing uploaded");
+      return {};
+    }
     const model::ArtifactsSpec& primary = *spec_->artifacts;
     auto uploaded = upload_one(primary, artifact_name(primary.name, default_artifact_name()), "");
     if (!uploaded.is_ok()) return failed("CLIENT_ERROR", uploaded.status().message());
@@ -430,8 +454,10 @@ class BuildSession {
     }
     artifacts::ArtifactDestination destination;
     destination.bucket = request_.artifact_bucket;
-    destination.path = request_.project_name;
-    destination.namespace_type = artifacts::NamespaceType::kBuildId;
+    destination.path = request_.artifact_path.value_or(request_.project_name);
+    destination.namespace_type = request_.artifact_namespace_build_id
+                                     ? artifacts::NamespaceType::kBuildId
+                                     : artifacts::NamespaceType::kNone;
     destination.name = name;
     destination.packaging =
         request_.zip_artifacts ? artifacts::Packaging::kZip : artifacts::Packaging::kNone;
@@ -488,6 +514,7 @@ class BuildSession {
     build_.build_complete = true;
     build_.build_status = build_status(build_.phases);
     if (log_writer_) static_cast<void>(log_writer_->close());
+    publish_log_(nullptr);
     observer_.on_phase_change(build_);
   }
 
@@ -510,10 +537,11 @@ class BuildSession {
   const ExecutorFactory& factory_;
   std::atomic<bool>& stop_requested_;
   std::atomic<executor::Executor*>& active_executor_;
+  std::function<void(std::shared_ptr<logs::LogWriter>)> publish_log_;
 
   model::Build build_;
   executor::Deadline deadline_{};
-  std::unique_ptr<logs::LogWriter> log_writer_;
+  std::shared_ptr<logs::LogWriter> log_writer_;
   std::string source_dir_;
   ExecutionEnvironment environment_;
   std::optional<model::BuildSpec> spec_;
@@ -528,8 +556,20 @@ BuildRunner::BuildRunner(ExecutorFactory factory, logs::LogStore& log_store,
 model::Build BuildRunner::run(const BuildRequest& request, BuildObserver& observer) {
   stop_requested_.store(false);
   BuildSession session(request, observer, log_store_, artifact_store_, factory_, stop_requested_,
-                       active_executor_);
+                       active_executor_, [this](std::shared_ptr<logs::LogWriter> writer) {
+                         std::lock_guard<std::mutex> lock(log_mu_);
+                         live_log_ = std::move(writer);
+                       });
   return session.run();
+}
+
+void BuildRunner::flush_log() {
+  std::shared_ptr<logs::LogWriter> writer;
+  {
+    std::lock_guard<std::mutex> lock(log_mu_);
+    writer = live_log_;
+  }
+  if (writer) static_cast<void>(writer->flush());
 }
 
 void BuildRunner::stop() {

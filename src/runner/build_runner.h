@@ -10,6 +10,8 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "executor/executor.h"
@@ -27,6 +29,9 @@ struct BuildRequest {
   std::string region = "us-east-1";
   std::string account = "000000000000";
   std::string initiator;
+  // When the service accepted the build (SUBMITTED); 0 for "now". The time
+  // until run() starts is recorded as QUEUED.
+  std::int64_t submitted_ms = 0;
   source::SourceRequest source;
   // buildspecOverride / source.buildspec: inline YAML, a path relative to the
   // source, or empty for buildspec.yml (§1.1).
@@ -42,6 +47,12 @@ struct BuildRequest {
   std::string artifact_bucket = "artifacts";
   std::string artifact_name;  // default: the project name
   bool zip_artifacts = false;  // packaging ZIP instead of NONE
+  // ProjectArtifacts.path (default: the project name) and whether the
+  // build's uuid is a key segment (namespaceType BUILD_ID, kiln run's choice).
+  std::optional<std::string> artifact_path;
+  bool artifact_namespace_build_id = true;
+  // Project artifacts of type NO_ARTIFACTS: UPLOAD_ARTIFACTS stores nothing.
+  bool no_artifacts = false;
   // A scratch directory owned by this build (source and work files).
   std::string work_dir;
 };
@@ -84,12 +95,19 @@ class BuildRunner {
   // Stops the running build: the open phase ends STOPPED. Thread-safe.
   void stop();
 
+  // Makes what the running build has logged so far durable and readable
+  // (the log is written in blocks). Thread-safe; a no-op between builds.
+  // The service calls it periodically so followers see quiet commands' lines.
+  void flush_log();
+
  private:
   ExecutorFactory factory_;
   logs::LogStore& log_store_;
   objectstore::ObjectStore& artifact_store_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<executor::Executor*> active_executor_{nullptr};
+  std::mutex log_mu_;
+  std::shared_ptr<logs::LogWriter> live_log_;  // guarded by log_mu_
 };
 
 }  // namespace kiln::runner

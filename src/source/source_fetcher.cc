@@ -21,6 +21,8 @@ Result<FetchedSource> fetch_source(const SourceRequest& request, const std::stri
     }
     case SourceKind::kGit:
       return git_checkout(request, dest, progress);
+    case SourceKind::kUnsupported:
+      return Status(ErrorCode::kInvalidInput, request.location + " is not supported by kiln");
   }
   return Status(ErrorCode::kInvalidInput, "unknown source kind");
 }

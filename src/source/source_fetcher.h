@@ -13,7 +13,10 @@
 
 namespace kiln::source {
 
-enum class SourceKind { kNone, kLocalDirectory, kGit };
+// kUnsupported records a source kiln cannot fetch (CodeBuild's S3 or
+// CODEPIPELINE types; `location` says what, e.g. "source type S3"): the fetch fails, so the
+// build fails in DOWNLOAD_SOURCE as CodeBuild fails an unreachable source.
+enum class SourceKind { kNone, kLocalDirectory, kGit, kUnsupported };
 
 struct SourceRequest {
   SourceKind kind = SourceKind::kNone;

@@ -2,6 +2,7 @@
 #include "logs/file_log_store.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <string>
@@ -231,6 +232,75 @@ TEST_F(FileLogStoreTest, ReadsAnyIndexOfALargeStream) {
   LogPage last = read("big", kEvents - 2, 10);
   EXPECT_EQ(last.events.size(), 2u);
   EXPECT_EQ(last.next_index, kEvents);
+}
+
+TEST_F(FileLogStoreTest, ACompleteStreamKnowsItsTimeBoundsAndOrder) {
+  auto sorted = create("sorted");
+  for (std::int64_t ts : {100, 100, 250}) ASSERT_TRUE(sorted->append(ts, "x").is_ok());
+  ASSERT_TRUE(sorted->flush().is_ok());
+  auto open = store_->describe(kGroup, "sorted");
+  ASSERT_TRUE(open.is_ok());
+  // Unknown until close(): later events could still change them.
+  EXPECT_FALSE(open->min_event_ms.has_value());
+  EXPECT_FALSE(open->sorted);
+  ASSERT_TRUE(sorted->close().is_ok());
+  auto info = store_->describe(kGroup, "sorted");
+  ASSERT_TRUE(info.is_ok());
+  EXPECT_EQ(info->min_event_ms, 100);
+  EXPECT_EQ(info->max_event_ms, 250);
+  EXPECT_TRUE(info->sorted);
+
+  auto unsorted = create("unsorted");
+  for (std::int64_t ts : {300, 100, 200}) ASSERT_TRUE(unsorted->append(ts, "x").is_ok());
+  ASSERT_TRUE(unsorted->close().is_ok());
+  info = store_->describe(kGroup, "unsorted");
+  ASSERT_TRUE(info.is_ok());
+  EXPECT_EQ(info->min_event_ms, 100);
+  EXPECT_EQ(info->max_event_ms, 300);
+  EXPECT_FALSE(info->sorted);
+
+  auto empty = create("empty");
+  ASSERT_TRUE(empty->close().is_ok());
+  info = store_->describe(kGroup, "empty");
+  ASSERT_TRUE(info.is_ok());
+  EXPECT_FALSE(info->min_event_ms.has_value());
+  EXPECT_FALSE(info->max_event_ms.has_value());
+}
+
+TEST_F(FileLogStoreTest, ListsGroupsSortedByName) {
+  auto none = store_->list_groups();
+  ASSERT_TRUE(none.is_ok()) << none.status().to_string();
+  EXPECT_TRUE(none->empty());
+  std::string long_group = "/aws/codebuild/" + std::string(400, 'g');
+  for (const std::string& group : {std::string("/aws/codebuild/b"), long_group,
+                                   std::string("/aws/codebuild/a")}) {
+    ASSERT_TRUE(store_->create_stream(group, "s1").is_ok());
+    ASSERT_TRUE(store_->create_stream(group, "s2").is_ok());
+  }
+  auto groups = store_->list_groups();
+  ASSERT_TRUE(groups.is_ok()) << groups.status().to_string();
+  ASSERT_EQ(groups->size(), 3u);
+  EXPECT_EQ(groups.value()[0].name, "/aws/codebuild/a");
+  EXPECT_EQ(groups.value()[1].name, "/aws/codebuild/b");
+  // The directory name is shortened; the real name comes from `.group`.
+  EXPECT_EQ(groups.value()[2].name, long_group);
+  EXPECT_GT(groups.value()[0].creation_ms, 0);
+}
+
+TEST_F(FileLogStoreTest, AGroupWithoutItsMetadataIsNamedByItsStreams) {
+  ASSERT_NE(create("s1"), nullptr);
+  ASSERT_NE(create("s2"), nullptr);
+  std::string group_dir = tmp_.path() + "/logs/" + "%2Faws%2Fcodebuild%2Fdemo";
+  ASSERT_EQ(::unlink((group_dir + "/.group").c_str()), 0);
+  auto groups = store_->list_groups();
+  ASSERT_TRUE(groups.is_ok()) << groups.status().to_string();
+  ASSERT_EQ(groups->size(), 1u);
+  EXPECT_EQ(groups.value()[0].name, kGroup);
+  auto first = store_->describe(kGroup, "s1");
+  ASSERT_TRUE(first.is_ok());
+  EXPECT_LE(groups.value()[0].creation_ms, first->creation_ms);
+  // `.group` is no stream.
+  EXPECT_EQ(store_->list_streams(kGroup)->size(), 2u);
 }
 
 }  // namespace
