@@ -137,6 +137,7 @@ void register_serve_command(CLI::App& app, int& exit_code) {
   auto data_dir = std::make_shared<std::string>(".kiln/server");
   CLI::App* keys = app.add_subcommand("keys", "Manage the access keys a kiln server accepts");
   keys->require_subcommand(1);
+  keys->fallthrough();  // `kiln keys list --data-dir D` as well as `kiln keys --data-dir D list`
   keys->add_option("--data-dir", *data_dir, "The server's data dir")->capture_default_str();
 
   auto name = std::make_shared<std::string>();
@@ -175,15 +176,15 @@ void register_serve_command(CLI::App& app, int& exit_code) {
   CLI::App* list = keys->add_subcommand("list", "List keys (secrets are not shown)");
   list->callback([data_dir, &exit_code] {
     auto store = open_keys_store(*data_dir);
-    auto keys = store.is_ok() ? store.value()->list_keys()
-                              : Result<std::vector<store::AccessKey>>(store.status());
-    if (!keys.is_ok()) {
-      std::cerr << "kiln keys list: " << keys.status().message() << "\n";
+    auto listed = store.is_ok() ? store.value()->list_keys()
+                                : Result<std::vector<store::AccessKey>>(store.status());
+    if (!listed.is_ok()) {
+      std::cerr << "kiln keys list: " << listed.status().message() << "\n";
       exit_code = 1;
       return;
     }
     std::printf("%-22s %-20s %-22s %s\n", "ACCESS KEY ID", "NAME", "CREATED", "STATUS");
-    for (const auto& key : keys.value())
+    for (const auto& key : listed.value())
       std::printf("%-22s %-20s %-22s %s\n", key.access_key_id.c_str(), key.name.c_str(),
                   format_time(key.created_ms).c_str(),
                   key.revoked_ms ? ("revoked " + format_time(*key.revoked_ms)).c_str() : "active");
