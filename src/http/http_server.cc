@@ -66,8 +66,7 @@ constexpr std::size_t kFirstReadBytes = 4096;
 thread_local bool tls_server_thread = false;
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -137,7 +136,8 @@ Response to_beast(HttpResponse& response, unsigned version, bool keep_alive, boo
     out.insert(name, value);
   }
   if (out.find(bh::field::server) == out.end()) out.set(bh::field::server, "kiln");
-  if (out.find(bh::field::date) == out.end()) out.set(bh::field::date, http_date(std::time(nullptr)));
+  if (out.find(bh::field::date) == out.end())
+    out.set(bh::field::date, http_date(std::time(nullptr)));
   out.keep_alive(keep_alive);
   if (streaming) {
     // HTTP/1.0 has no chunked encoding: its stream ends when we close.
@@ -180,9 +180,8 @@ class Server;
 
 // One accepted connection. Its two coroutines (serve_connection and
 // watch_deadline) share it through shared_ptr and run on its strand; every
-// member below the socket is touched on that strand only.
-class Connection {
- public:
+// member from socket_ on is touched on that strand only.
+struct Connection {
   Connection(Server& server, tcp::socket socket);
   ~Connection();  // leaves the server's set of connections
   Connection(const Connection&) = delete;
@@ -262,8 +261,7 @@ class Server {
   net::awaitable<void> serve_connection(std::shared_ptr<Connection> connection);
   net::awaitable<void> serve_requests(Connection& c);
   net::awaitable<ReadOutcome> read_request(Connection& c, beast::flat_buffer& buffer,
-                                           bh::request_parser<bh::string_body>& parser,
-                                           bool first);
+                                           bh::request_parser<bh::string_body>& parser, bool first);
   ReadOutcome read_failure(const Connection& c, const SysError& error) const;
   net::awaitable<bool> answer(Connection& c, Request request);
   net::awaitable<bool> stream_body(Connection& c, HttpResponse& response, unsigned version);
@@ -289,8 +287,8 @@ class Server {
 
   std::mutex mu_;
   std::condition_variable no_connections_;
-  bool accepting_ = false;  // guarded by mu_
-  bool stopping_ = false;   // guarded by mu_
+  bool accepting_ = false;                                                  // guarded by mu_
+  bool stopping_ = false;                                                   // guarded by mu_
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;  // guarded by mu_
 };
 
@@ -324,8 +322,9 @@ net::awaitable<void> watch_deadline(std::shared_ptr<Connection> c) {
 
 Status Server::bind() {
   SysError error;
-  net::ip::address host = options_.host == "localhost" ? net::ip::make_address("127.0.0.1")
-                                                        : net::ip::make_address(options_.host, error);
+  net::ip::address host = options_.host == "localhost"
+                              ? net::ip::make_address("127.0.0.1")
+                              : net::ip::make_address(options_.host, error);
   if (error) {
     return Status(ErrorCode::kInvalidInput, "http server: host \"" + options_.host +
                                                 "\" is not an IP address (e.g. 127.0.0.1)");
@@ -399,14 +398,17 @@ net::awaitable<void> Server::accept_connections() {
       }
       co_return;  // EINVAL: stop_accepting() shut the listener down
     }
-    tcp::socket socket(net::make_strand(*io_));
-    SysError error;
-    socket.assign(protocol, fd, error);
-    if (error) {
-      ::close(fd);
-      continue;
+    bool owned = false;  // by a socket object, which closes it
+    try {
+      tcp::socket socket(net::make_strand(*io_));
+      SysError error;
+      socket.assign(protocol, fd, error);
+      owned = !error;
+      if (owned) admit(std::move(socket));
+    } catch (const std::exception&) {
+      // Out of memory: this connection is dropped, the loop goes on accepting.
     }
-    admit(std::move(socket));
+    if (!owned) ::close(fd);
   }
 }
 
@@ -490,6 +492,7 @@ net::awaitable<ReadOutcome> Server::read_request(Connection& c, beast::flat_buff
     auto [error, n] = co_await c.socket_.async_read_some(buffer.prepare(kFirstReadBytes), kAwait);
     if (error) co_return ReadOutcome{};  // idle, gone or stopped: nothing to answer
     buffer.commit(n);
+    if (c.closing_) co_return ReadOutcome{};  // stop() came while the first bytes did
   }
   c.arm(options_.read_timeout);
   auto [error, n] = co_await bh::async_read_header(c.socket_, buffer, parser, kAwait);
@@ -556,7 +559,7 @@ net::awaitable<bool> Server::answer(Connection& c, Request request) {
     if (error) co_return false;
     if (head) co_return keep_alive;
     bool complete = co_await stream_body(c, response, version);
-    co_return complete && keep_alive;
+    co_return complete&& keep_alive;
   }
   auto [error, n] = co_await bh::async_write(c.socket_, message, kAwait);
   co_return !error && keep_alive;
@@ -565,8 +568,7 @@ net::awaitable<bool> Server::answer(Connection& c, Request request) {
 // Sends a streamed body. Returns true when it ended with the final chunk;
 // false when it was cut (client gone, stop(), write timeout, next_chunk
 // threw), and the connection must then close.
-net::awaitable<bool> Server::stream_body(Connection& c, HttpResponse& response,
-                                         unsigned version) {
+net::awaitable<bool> Server::stream_body(Connection& c, HttpResponse& response, unsigned version) {
   if (!response.body.empty()) {
     bool sent = co_await write_chunk(c, response.body, version);
     if (!sent) co_return false;
@@ -597,8 +599,7 @@ net::awaitable<bool> Server::stream_body(Connection& c, HttpResponse& response,
   co_return !error;
 }
 
-net::awaitable<bool> Server::write_chunk(Connection& c, const std::string& data,
-                                         unsigned version) {
+net::awaitable<bool> Server::write_chunk(Connection& c, const std::string& data, unsigned version) {
   c.arm(options_.write_timeout);
   if (version < 11) {
     auto [error, n] = co_await net::async_write(c.socket_, net::buffer(data), kAwait);

@@ -73,8 +73,8 @@ using Handler = std::function<HttpResponse(const HttpRequest&)>;
 using ErrorResponder = std::function<HttpResponse(int status, const std::string& message)>;
 
 struct HttpServerOptions {
-  std::string host = "127.0.0.1";  // a literal IPv4/IPv6 address, or "localhost"
-  std::uint16_t port = 0;          // 0: any free port (see HttpServer::port())
+  std::string host = "127.0.0.1";        // a literal IPv4/IPv6 address, or "localhost"
+  std::uint16_t port = 0;                // 0: any free port (see HttpServer::port())
   std::size_t max_body_bytes = 1 << 20;  // larger request bodies get a 413
   int threads = 0;  // threads running I/O and handlers; 0: max(4, 2 * hardware_concurrency)
   // A request must arrive whole within this from its first byte (and the
@@ -107,7 +107,7 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  std::uint16_t port() const;  // the bound port, also when options.port was 0
+  std::uint16_t port() const;   // the bound port, also when options.port was 0
   std::string address() const;  // "127.0.0.1:PORT", "[::1]:PORT"
 
   // Closes the listening socket: new connects are refused, open connections

@@ -28,9 +28,9 @@ using namespace std::chrono_literals;
 HttpResponse echo(const HttpRequest& request) {
   HttpResponse response;
   response.headers = {{"Content-Type", "text/plain"}, {"X-Remote", request.remote_address}};
-  response.body = request.method + " " + request.target + "\n" + "x-test=" +
-                  request.header("x-TEST") + "\n" + "bytes=" +
-                  std::to_string(request.body.size()) + "\n" + request.body;
+  response.body = request.method + " " + request.target + "\n" +
+                  "x-test=" + request.header("x-TEST") + "\n" +
+                  "bytes=" + std::to_string(request.body.size()) + "\n" + request.body;
   return response;
 }
 
@@ -81,8 +81,9 @@ TEST_F(HttpServerTest, EchoesGetAndPost) {
   EXPECT_EQ(got.header("X-Remote"), "127.0.0.1");
   EXPECT_EQ(got.header("Server"), "kiln");
   EXPECT_EQ(got.header("Content-Length"), std::to_string(got.body.size()));
-  EXPECT_TRUE(std::regex_match(got.header("Date"),
-                               std::regex(R"([A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT)")))
+  EXPECT_TRUE(
+      std::regex_match(got.header("Date"),
+                       std::regex(R"([A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT)")))
       << got.header("Date");
   {
     std::lock_guard lock(mu);
@@ -121,9 +122,10 @@ TEST_F(HttpServerTest, HonoursConnectionClose) {
 TEST_F(HttpServerTest, AnswersPipelinedRequestsInOrder) {
   start();
   RawClient client(server_->port());
-  ASSERT_TRUE(client.send("GET /first HTTP/1.1\r\nHost: h\r\n\r\n"
-                          "POST /second HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
-                          "GET /third HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"));
+  ASSERT_TRUE(
+      client.send("GET /first HTTP/1.1\r\nHost: h\r\n\r\n"
+                  "POST /second HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
+                  "GET /third HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"));
   std::string all = client.read_all();
   EXPECT_FALSE(client.timed_out());
   std::size_t first = all.find("GET /first\n");
@@ -185,14 +187,16 @@ TEST_F(HttpServerTest, CountsChunkedRequestBodies) {
   options.max_body_bytes = 10;
   start(options);
   RawClient fits(server_->port());
-  ASSERT_TRUE(fits.send("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        "5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      fits.send("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n"));
   std::string answer = fits.read_response();
   EXPECT_NE(answer.find("bytes=10\nhelloworld"), std::string::npos) << answer;
 
   RawClient too_big(server_->port());
-  ASSERT_TRUE(too_big.send("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                           "5\r\nhello\r\n6\r\nworld!\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      too_big.send("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "5\r\nhello\r\n6\r\nworld!\r\n0\r\n\r\n"));
   std::string all = too_big.read_all();
   EXPECT_FALSE(too_big.timed_out());
   EXPECT_EQ(all.rfind("HTTP/1.1 413 ", 0), 0u) << all;
@@ -201,8 +205,9 @@ TEST_F(HttpServerTest, CountsChunkedRequestBodies) {
 TEST_F(HttpServerTest, SendsContinueBeforeAnExpectedBody) {
   start();
   RawClient client(server_->port());
-  ASSERT_TRUE(client.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n"
-                          "Expect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      client.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n"
+                  "Expect: 100-continue\r\n\r\n"));
   EXPECT_EQ(client.read_response(), "HTTP/1.1 100 Continue\r\n\r\n");
   ASSERT_TRUE(client.send("abcd"));
   EXPECT_NE(client.read_response().find("bytes=4\nabcd"), std::string::npos);
@@ -210,10 +215,10 @@ TEST_F(HttpServerTest, SendsContinueBeforeAnExpectedBody) {
 
 TEST_F(HttpServerTest, AnswersMalformedRequestsWith400AndCloses) {
   start();
-  for (const std::string& bad : {std::string("NOT-HTTP\r\n\r\n"),
-                                 std::string("GET / HTTP/1.1\r\nno colon here\r\n\r\n"),
-                                 std::string("GET / HTTP/9.9\r\nHost: h\r\n\r\n"),
-                                 std::string("POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n")}) {
+  for (const std::string& bad :
+       {std::string("NOT-HTTP\r\n\r\n"), std::string("GET / HTTP/1.1\r\nno colon here\r\n\r\n"),
+        std::string("GET / HTTP/9.9\r\nHost: h\r\n\r\n"),
+        std::string("POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n")}) {
     RawClient client(server_->port());
     ASSERT_TRUE(client.send(bad));
     std::string all = client.read_all();

@@ -73,9 +73,9 @@ CurlResult CurlClient::request(const std::string& method, const std::string& url
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   }
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST,
-                   method == "GET" || method == "POST" || method == "HEAD" ? nullptr
-                                                                           : method.c_str());
+  curl_easy_setopt(
+      curl, CURLOPT_CUSTOMREQUEST,
+      method == "GET" || method == "POST" || method == "HEAD" ? nullptr : method.c_str());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, append_header);

@@ -12,8 +12,8 @@
 namespace kiln::http::testing {
 
 struct CurlResult {
-  bool ok = false;     // the transfer completed
-  std::string error;   // curl's message when not ok
+  bool ok = false;    // the transfer completed
+  std::string error;  // curl's message when not ok
   long status = 0;
   std::string body;
   std::vector<std::string> header_lines;  // "Name: value", as received
@@ -33,8 +33,7 @@ class CurlClient {
 
   // `method` "GET", "POST", "HEAD"; `headers` as "Name: value".
   CurlResult request(const std::string& method, const std::string& url,
-                     const std::string& body = "",
-                     const std::vector<std::string>& headers = {});
+                     const std::string& body = "", const std::vector<std::string>& headers = {});
 
  private:
   void* handle_;
