@@ -86,7 +86,7 @@ void print_build(const Json& b, std::ostream& out) {
                                                text_of(b, "sourceVersion").c_str())});
   fields.add_row({"started:", format_timestamp(b.value("startTime", Json()))});
   if (b.contains("endTime")) fields.add_row({"ended:", format_timestamp(b["endTime"])});
-  if (auto a = b.find("artifacts"); a != b.end() && a->is_object() && a->contains("location"))
+  if (auto a = b.find("artifacts"); a != b.end() && a->is_object() && text_of(*a, "location") != "-")
     fields.add_row({"artifacts:", text_of(*a, "location")});
   fields.print(out);
   out << "\n";

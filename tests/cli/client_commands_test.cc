@@ -124,9 +124,14 @@ class ClientCommandsTest : public ::testing::Test {
   // false), in an environment that holds only the server's credentials file
   // plus `env` (NAME=VALUE): no KILN_*/AWS_* variables of the machine, and
   // HOME in the temp dir so no ~/.config/kiln/config or ~/.aws applies.
+  // Runs in `cwd` when given.
   CommandResult kiln(std::vector<std::string> args, const std::vector<std::string>& env = {},
-                     bool endpoint = true) {
+                     bool endpoint = true, const std::string& cwd = "") {
     std::vector<std::string> argv = {"timeout", kHangGuardSeconds, "env"};
+    if (!cwd.empty()) {
+      argv.push_back("-C");
+      argv.push_back(cwd);
+    }
     for (const char* name : {"KILN_ENDPOINT", "KILN_CONFIG", "AWS_ACCESS_KEY_ID",
                              "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
                              "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_CONFIG_FILE"}) {
@@ -134,7 +139,8 @@ class ClientCommandsTest : public ::testing::Test {
       argv.push_back(name);
     }
     argv.push_back("HOME=" + dir_.path() + "/home");
-    argv.push_back("AWS_SHARED_CREDENTIALS_FILE=" + data_dir_ + "/credentials");
+    if (!data_dir_.empty())
+      argv.push_back("AWS_SHARED_CREDENTIALS_FILE=" + data_dir_ + "/credentials");
     argv.insert(argv.end(), env.begin(), env.end());
     argv.push_back(kiln::testing::kiln_binary());
     argv.insert(argv.end(), args.begin(), args.end());
@@ -500,6 +506,30 @@ TEST_F(ClientCommandsTest, LogsWithAndWithoutFollow) {
   EXPECT_EQ(live.exit_code, 0) << dump(live);
   EXPECT_NE(live.out.find("from-later\n"), std::string::npos) << live.out;
   EXPECT_EQ(get_build(later)["buildComplete"], true);
+}
+
+// `kiln logs ID` right after `kiln run` keeps working without a server.
+TEST_F(ClientCommandsTest, LogsReadsAKilnRunDataDirWhenNoServerIsConfigured) {
+  const std::string work = dir_.path() + "/work";
+  CommandResult run = kiln({"run", "--no-source", "--executor", "shell", "--buildspec",
+                            buildspec({"echo local-line"}), "--data-dir", work + "/.kiln",
+                            "--json", "-q"},
+                           {}, /*endpoint=*/false);
+  ASSERT_EQ(run.exit_code, 0) << dump(run);
+  std::string id = Json::parse(run.out, nullptr, false).value("id", "");
+  ASSERT_FALSE(id.empty()) << run.out;
+
+  CommandResult local = kiln({"logs", id}, {}, /*endpoint=*/false, work);
+  EXPECT_EQ(local.exit_code, 0) << dump(local);
+  EXPECT_NE(local.out.find("\nlocal-line\n"), std::string::npos) << local.out;
+  CommandResult by_flag = kiln({"logs", id, "--data-dir", work + "/.kiln"}, {}, false);
+  EXPECT_EQ(by_flag.exit_code, 0) << dump(by_flag);
+  EXPECT_EQ(by_flag.out, local.out);
+
+  // Following needs a server, and none is configured.
+  CommandResult follow = kiln({"logs", id, "--follow"}, {}, /*endpoint=*/false, work);
+  EXPECT_EQ(follow.exit_code, 2) << dump(follow);
+  EXPECT_EQ(follow.err.rfind("kiln logs: no kiln endpoint", 0), 0u) << follow.err;
 }
 
 TEST_F(ClientCommandsTest, UnreachableServerAndMissingConfiguration) {
