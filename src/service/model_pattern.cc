@@ -124,6 +124,10 @@ Result<std::string> translate(std::string_view java) {
         }
         continue;
       }
+      if (next >= '1' && next <= '9') {
+        // A back-reference; the linear-time matcher below cannot do them.
+        return Status(ErrorCode::kInvalidInput, "unsupported back-reference");
+      }
       if (std::isalpha(static_cast<unsigned char>(next)) && !is_shared_escape(next)) {
         return Status(ErrorCode::kInvalidInput,
                       std::string("unsupported escape \\") + next);

@@ -174,7 +174,10 @@ bool is_identifier(const std::string& id) {
 
 void check_identifier(const std::string& id, const char* member, std::set<std::string>& seen,
                       const char* what) {
-  if (id.empty()) invalid(std::string("Invalid input: every ") + what + " needs a " + member);
+  if (id.empty()) {
+    const char* article = std::string_view(member).find_first_of("aeiou") == 0 ? "an " : "a ";
+    invalid(std::string("Invalid input: every ") + what + " needs " + article + member);
+  }
   if (!is_identifier(id)) {
     invalid(std::string("Invalid input: ") + member +
             " must contain only alphanumeric characters and underscores and be less than 128 "
@@ -237,6 +240,11 @@ void check_int_range(const Json& settings, const char* key, int low, int high,
 // The checks of make_project() on a document or a build's effective
 // settings (the same sections under the same names).
 void check_settings(const Json& settings) {
+  for (const char* key : {"source", "artifacts", "environment"}) {
+    if (!settings.contains(key) || !settings[key].is_object()) {
+      invalid(std::string("Invalid input: ") + key + " must be a structure");
+    }
+  }
   check_source(settings.value("source", Json()), "Project source");
   check_artifacts(settings.value("artifacts", Json()));
   std::string source_type = text(settings.value("source", Json()), "type");

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "executor/orphan_processes.h"
 #include "service/build_document.h"
 #include "service/build_job.h"
 
@@ -101,7 +102,12 @@ Result<int> Scheduler::start() {
     if (Status s = store_.update_build(record.id, store::BuildState::kFinished, document);
         !s.is_ok())
       return s;
-    remove_dir(options_.work_root + "/" + uuid_of(record.id));
+    // A host build's processes outlive a kill -9 of the server; its
+    // containers are swept by the docker executor factory.
+    const std::string work_dir = options_.work_root + "/" + uuid_of(record.id);
+    if (int killed = executor::kill_processes_under(work_dir); killed > 0)
+      spdlog::warn("build {}: killed {} process group(s) it left running", record.id, killed);
+    remove_dir(work_dir);
     spdlog::warn("build {}: ended FAULT, its server stopped while it ran", record.id);
     ++ended;
   }

@@ -112,9 +112,7 @@ Status Statement::run() {
   }
 }
 
-std::int64_t Statement::column_int64(int index) const {
-  return sqlite3_column_int64(stmt_, index);
-}
+std::int64_t Statement::column_int64(int index) const { return sqlite3_column_int64(stmt_, index); }
 
 std::string Statement::column_text(int index) const {
   const unsigned char* text = sqlite3_column_text(stmt_, index);
@@ -156,8 +154,8 @@ Result<Database> Database::open(const std::string& path) {
   ::close(fd);
 
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status status = sqlite_error(rc, db, "");
     sqlite3_close_v2(db);
@@ -190,8 +188,8 @@ Result<Query> Database::query(const std::string& sql) {
   auto found = cache_.find(sql);
   if (found == cache_.end()) {
     sqlite3_stmt* raw = nullptr;
-    const int rc = sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &raw,
-                                      nullptr);
+    const int rc =
+        sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
     if (rc != SQLITE_OK) {
       Status status = sqlite_error(rc, db_, sql);
       return Status(ErrorCode::kInternal, status.message());

@@ -121,8 +121,7 @@ class Transaction {
   // `write`: BEGIN IMMEDIATE, taking the write lock up front, so two
   // connections never both read and then deadlock on upgrading to write.
   static Result<Transaction> begin(Database& db, bool write);
-  Transaction(Transaction&& other) noexcept
-      : db_(std::exchange(other.db_, nullptr)) {}
+  Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
   Transaction& operator=(Transaction&&) = delete;
   Transaction(const Transaction&) = delete;
   ~Transaction();

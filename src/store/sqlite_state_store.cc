@@ -261,7 +261,8 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::open(const std::stri
   }
   Status migrated = migrate(db.value(), state_store_migrations());
   if (!migrated.is_ok()) return migrated;
-  return std::unique_ptr<SqliteStateStore>(new SqliteStateStore(std::move(db).value()));
+  return std::unique_ptr<SqliteStateStore>(
+      new SqliteStateStore(std::move(db).value(), options.sync_every_commit));
 }
 
 // --- projects ---
@@ -315,8 +316,8 @@ Result<std::vector<ProjectRecord>> SqliteStateStore::get_projects(
         db_.query(std::string("SELECT ") + kProjectColumns + " FROM projects WHERE name = ?1");
     if (!q.is_ok()) return q.status();
     q.value()->bind(1, name);
-    Status read =
-        for_each_row(q.value(), [&](const Statement& row) { projects.push_back(read_project(row)); });
+    Status read = for_each_row(
+        q.value(), [&](const Statement& row) { projects.push_back(read_project(row)); });
     if (!read.is_ok()) return read;
   }
   return projects;
@@ -384,16 +385,16 @@ Result<BuildRecord> SqliteStateStore::insert_build(const NewBuild& build,
   // Limits are checked in the same write transaction as the insert, so two
   // StartBuilds cannot both take the last slot (codebuild-semantics.md §4).
   if (limits.project_limit > 0) {
-    Result<Query> q = db_.query(
-        "SELECT count(*) FROM builds WHERE project = ?1 AND state <> 'FINISHED'");
+    Result<Query> q =
+        db_.query("SELECT count(*) FROM builds WHERE project = ?1 AND state <> 'FINISHED'");
     if (!q.is_ok()) return q.status();
     q.value()->bind(1, build.project);
     Result<std::int64_t> unfinished = single_int(q.value());
     if (!unfinished.is_ok()) return unfinished.status();
     if (unfinished.value() >= limits.project_limit) {
-      return Status(ErrorCode::kLimitExceeded,
-                    "Project " + build.project + " has reached its concurrent build limit of " +
-                        std::to_string(limits.project_limit));
+      return Status(ErrorCode::kLimitExceeded, "Project " + build.project +
+                                                   " has reached its concurrent build limit of " +
+                                                   std::to_string(limits.project_limit));
     }
   }
   if (limits.queue_limit > 0) {
@@ -402,9 +403,9 @@ Result<BuildRecord> SqliteStateStore::insert_build(const NewBuild& build,
     Result<std::int64_t> queued = single_int(q.value());
     if (!queued.is_ok()) return queued.status();
     if (queued.value() >= limits.queue_limit) {
-      return Status(ErrorCode::kLimitExceeded, "Cannot have more than " +
-                                                   std::to_string(limits.queue_limit) +
-                                                   " queued builds");
+      return Status(
+          ErrorCode::kLimitExceeded,
+          "Cannot have more than " + std::to_string(limits.queue_limit) + " queued builds");
     }
   }
 
@@ -449,15 +450,15 @@ Result<BuildRecord> SqliteStateStore::insert_build(const NewBuild& build,
   return record;
 }
 
-Result<std::vector<BuildRecord>> SqliteStateStore::get_builds(
-    const std::vector<std::string>& ids) {
+Result<std::vector<BuildRecord>> SqliteStateStore::get_builds(const std::vector<std::string>& ids) {
   std::lock_guard lock(mu_);
   Result<Transaction> tx = Transaction::begin(db_, /*write=*/false);
   if (!tx.is_ok()) return tx.status();
   std::vector<BuildRecord> builds;
   builds.reserve(ids.size());
   for (const std::string& id : ids) {
-    Result<Query> q = db_.query(std::string("SELECT ") + kBuildColumns + " FROM builds WHERE id = ?1");
+    Result<Query> q =
+        db_.query(std::string("SELECT ") + kBuildColumns + " FROM builds WHERE id = ?1");
     if (!q.is_ok()) return q.status();
     q.value()->bind(1, id);
     Status read =
@@ -480,9 +481,17 @@ Status SqliteStateStore::update_build(const std::string& id, BuildState state,
   q.value()->bind(1, id);
   q.value()->bind(2, state_text(state));
   q.value()->bind(3, document);
+  const bool relaxed = full_sync_ && state == BuildState::kRunning;
+  if (relaxed) {
+    if (Status s = db_.exec("PRAGMA synchronous = NORMAL"); !s.is_ok()) return s;
+  }
   Status updated = q.value()->run();
+  const std::int64_t changes = db_.changes();
+  if (relaxed) {
+    if (Status s = db_.exec("PRAGMA synchronous = FULL"); !s.is_ok()) return s;
+  }
   if (!updated.is_ok()) return updated;
-  if (db_.changes() == 0) return not_found("build " + id + " not found");
+  if (changes == 0) return not_found("build " + id + " not found");
   return Status::ok();
 }
 
@@ -507,9 +516,8 @@ Result<Page> SqliteStateStore::list_builds(bool descending, const std::string& c
   return read_int_keyed_page(q.value(), limit, 'b');
 }
 
-Result<Page> SqliteStateStore::list_builds_for_project(const std::string& project,
-                                                       bool descending, const std::string& cursor,
-                                                       int limit) {
+Result<Page> SqliteStateStore::list_builds_for_project(const std::string& project, bool descending,
+                                                       const std::string& cursor, int limit) {
   Status valid = check_limit(limit);
   if (!valid.is_ok()) return valid;
   std::int64_t after = 0;
@@ -586,8 +594,7 @@ Result<std::int64_t> SqliteStateStore::count_builds(BuildState state) {
 }
 
 Result<bool> SqliteStateStore::acquire_lease(const std::string& id, const std::string& owner,
-                                             EpochMillis expires_ms,
-                                             const std::string& document) {
+                                             EpochMillis expires_ms, const std::string& document) {
   std::lock_guard lock(mu_);
   // One statement: the state test and the change are atomic even against
   // another process's scheduler on the same file.
@@ -667,7 +674,8 @@ Result<std::vector<AccessKey>> SqliteStateStore::list_keys() {
                               " FROM access_keys ORDER BY created_ms, access_key_id");
   if (!q.is_ok()) return q.status();
   std::vector<AccessKey> keys;
-  Status read = for_each_row(q.value(), [&](const Statement& row) { keys.push_back(read_key(row)); });
+  Status read =
+      for_each_row(q.value(), [&](const Statement& row) { keys.push_back(read_key(row)); });
   if (!read.is_ok()) return read;
   return keys;
 }
@@ -687,8 +695,8 @@ Status SqliteStateStore::revoke_key(const std::string& access_key_id, EpochMilli
 
 // --- idempotency tokens ---
 
-Result<std::optional<IdempotencyEntry>> SqliteStateStore::find_idempotency(
-    const std::string& token, EpochMillis now_ms) {
+Result<std::optional<IdempotencyEntry>> SqliteStateStore::find_idempotency(const std::string& token,
+                                                                           EpochMillis now_ms) {
   std::lock_guard lock(mu_);
   Result<Transaction> tx = Transaction::begin(db_, /*write=*/true);
   if (!tx.is_ok()) return tx.status();

@@ -6,8 +6,8 @@
 // before the call returns. WAL's usual synchronous=NORMAL only syncs at
 // checkpoints: it survives a crash of kiln but a power loss may undo the
 // last commits, and we would have told a client about a build that no
-// longer exists. FULL costs about 2.4 ms per commit on the reference VM
-// (docs/benchmarks.md); reads never wait for it.
+// longer exists. FULL costs one fsync per commit, milliseconds on our VM
+// (kiln_store_bench, docs/benchmarks.md); reads never wait for it.
 //
 // Thread-safe: one connection behind one mutex, so calls run one at a time.
 // Other processes may open the same file; SQLite's locks order them, and a
@@ -57,7 +57,10 @@ class SqliteStateStore : public StateStore {
   Result<BuildRecord> insert_build(const NewBuild& build, const InsertLimits& limits) override;
   // A repeated id gives its record again.
   Result<std::vector<BuildRecord>> get_builds(const std::vector<std::string>& ids) override;
-  // The lease is released for every state but kRunning.
+  // The lease is released for every state but kRunning. A kRunning update
+  // (a running build's progress, about twenty per build) is committed with
+  // synchronous=NORMAL: it survives a crash of kiln, not of the machine, and
+  // costs no fsync; every other write, the final record included, is FULL.
   Status update_build(const std::string& id, BuildState state,
                       const std::string& document) override;
   Result<Page> list_builds(bool descending, const std::string& cursor, int limit) override;
@@ -91,8 +94,9 @@ class SqliteStateStore : public StateStore {
   Status put_idempotency(const IdempotencyEntry& entry) override;
 
  private:
-  explicit SqliteStateStore(Database db) : db_(std::move(db)) {}
+  SqliteStateStore(Database db, bool full_sync) : full_sync_(full_sync), db_(std::move(db)) {}
 
+  const bool full_sync_;
   std::mutex mu_;
   Database db_;  // guarded by mu_
 };

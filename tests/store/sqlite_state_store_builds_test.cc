@@ -104,8 +104,7 @@ TEST_F(SqliteStateStoreBuildsTest, TheProjectLimitCountsQueuedAndRunningBuilds) 
   auto refused = store_->insert_build(new_build("demo", "u3"), limits);
   ASSERT_FALSE(refused.is_ok());
   EXPECT_EQ(refused.status().code(), ErrorCode::kLimitExceeded);
-  EXPECT_EQ(refused.status().message(),
-            "Project demo has reached its concurrent build limit of 2");
+  EXPECT_EQ(refused.status().message(), "Project demo has reached its concurrent build limit of 2");
   // Another project is not affected.
   EXPECT_TRUE(store_->insert_build(new_build("other", "u1"), limits).is_ok());
 
@@ -227,8 +226,8 @@ TEST_P(BuildPagesTest, PagesOfAHundredCoverEveryBuildOnceInOrder) {
     for (bool descending : {false, true}) {
       std::vector<std::string> want = expected;
       if (descending) std::reverse(want.begin(), want.end());
-      auto got = all_pages([&](const std::string& c) { return list(descending, c); }, kLimit,
-                           &pages);
+      auto got =
+          all_pages([&](const std::string& c) { return list(descending, c); }, kLimit, &pages);
       EXPECT_EQ(got, want) << (descending ? "descending" : "ascending");
       const int full = static_cast<int>(expected.size());
       EXPECT_EQ(pages, std::max(1, (full + kLimit - 1) / kLimit));

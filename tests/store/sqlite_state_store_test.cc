@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "state_store_fixture.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_migrations.h"
-#include "state_store_fixture.h"
 
 namespace kiln::store {
 namespace {
@@ -72,8 +72,7 @@ TEST_F(SqliteStateStoreTest, ReopeningKeepsDataAndContinuesNumbers) {
   EXPECT_EQ(insert("demo", "u3").build_number, 3);
   Result<Database> db = Database::open(db_path());
   ASSERT_TRUE(db.is_ok());
-  EXPECT_EQ(db->pragma("user_version").value(),
-            std::to_string(state_store_migrations().size()));
+  EXPECT_EQ(db->pragma("user_version").value(), std::to_string(state_store_migrations().size()));
 }
 
 TEST_F(SqliteStateStoreTest, ADatabaseFromTheFutureIsRefused) {
@@ -142,7 +141,8 @@ TEST_F(SqliteStateStoreTest, UpdateReplacesAllButCreationTime) {
 }
 
 TEST_F(SqliteStateStoreTest, GetProjectsKeepsTheOrderAsked) {
-  for (const char* name : {"a", "b", "c"}) ASSERT_TRUE(store_->create_project(project(name)).is_ok());
+  for (const char* name : {"a", "b", "c"})
+    ASSERT_TRUE(store_->create_project(project(name)).is_ok());
   auto found = store_->get_projects({"c", "zzz", "a", "b"});
   ASSERT_TRUE(found.is_ok());
   ASSERT_EQ(found->size(), 3u);
@@ -217,7 +217,8 @@ TEST_F(SqliteStateStoreTest, ListsProjectsByTimeWithTiesBrokenByName) {
 }
 
 TEST_F(SqliteStateStoreTest, ProjectCursorsSurviveChangesBetweenPages) {
-  for (const char* name : {"a", "b", "c", "d"}) ASSERT_TRUE(store_->create_project(project(name)).is_ok());
+  for (const char* name : {"a", "b", "c", "d"})
+    ASSERT_TRUE(store_->create_project(project(name)).is_ok());
   auto first = store_->list_projects(ProjectOrder::kName, false, "", 2);
   ASSERT_TRUE(first.is_ok());
   ASSERT_EQ(first->items, (std::vector<std::string>{"a", "b"}));
