@@ -175,15 +175,15 @@ void register_serve_command(CLI::App& app, int& exit_code) {
   CLI::App* list = keys->add_subcommand("list", "List keys (secrets are not shown)");
   list->callback([data_dir, &exit_code] {
     auto store = open_keys_store(*data_dir);
-    auto keys = store.is_ok() ? store.value()->list_keys()
-                              : Result<std::vector<store::AccessKey>>(store.status());
-    if (!keys.is_ok()) {
-      std::cerr << "kiln keys list: " << keys.status().message() << "\n";
+    auto listed = store.is_ok() ? store.value()->list_keys()
+                                : Result<std::vector<store::AccessKey>>(store.status());
+    if (!listed.is_ok()) {
+      std::cerr << "kiln keys list: " << listed.status().message() << "\n";
       exit_code = 1;
       return;
     }
     std::printf("%-22s %-20s %-22s %s\n", "ACCESS KEY ID", "NAME", "CREATED", "STATUS");
-    for (const auto& key : keys.value())
+    for (const auto& key : listed.value())
       std::printf("%-22s %-20s %-22s %s\n", key.access_key_id.c_str(), key.name.c_str(),
                   format_time(key.created_ms).c_str(),
                   key.revoked_ms ? ("revoked " + format_time(*key.revoked_ms)).c_str() : "active");

@@ -38,11 +38,12 @@ constexpr const char* kHangGuardSeconds = "120";
 constexpr auto kPollLimit = 60s;
 constexpr auto kPollInterval = 50ms;
 
-// A `sleep` argument no other test uses, so that the sleeping processes of
-// this test's builds can be found in /proc (and must be gone at the end).
+// A `sleep` argument no other test process uses (ctest runs them in
+// parallel), so that the sleeping processes of this test's builds can be
+// found in /proc and must be gone at the end. Days long: only a stop ends it.
 std::string sleep_marker() {
   static int counter = 0;
-  return std::to_string(3000 + ::getpid() % 1000) + "." + std::to_string(++counter);
+  return "9" + std::to_string(::getpid()) + "." + std::to_string(++counter);
 }
 
 std::string buildspec(const std::vector<std::string>& commands) {
