@@ -18,7 +18,10 @@ int main(int argc, char** argv) {
   kiln::cli::register_buildspec_command(app, exit_code);
   kiln::cli::register_image_command(app, exit_code);
   kiln::cli::register_run_command(app, exit_code);
+  kiln::cli::register_logs_command(app, exit_code);
   kiln::cli::register_serve_command(app, exit_code);
+  kiln::cli::register_project_commands(app, exit_code);
+  kiln::cli::register_build_commands(app, exit_code);
 
   try {
     app.parse(argc, argv);

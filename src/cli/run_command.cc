@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// `kiln run` and `kiln logs`: one build on this machine through the engine,
-// and its stored log afterwards. Only wiring: the build logic is runner's.
+// `kiln run`: one build on this machine through the engine (`kiln logs`
+// reads its stored log afterwards). Only wiring: the build logic is runner's.
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <pthread.h>
@@ -270,33 +270,6 @@ int run_build(const RunOptions& options) {
   return exit_code_for(build.build_status);
 }
 
-int print_logs(const std::string& data_dir, const std::string& build_id) {
-  auto colon = build_id.find(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == build_id.size()) {
-    std::cerr << "kiln logs: " << build_id << ": expected a build id PROJECT:UUID\n";
-    return 2;
-  }
-  auto store = logs::FileLogStore::open(data_dir + "/logs");
-  if (!store.is_ok()) {
-    std::cerr << "kiln logs: " << store.status().message() << "\n";
-    return 1;
-  }
-  std::string group = "/aws/codebuild/" + build_id.substr(0, colon);
-  std::string stream = build_id.substr(colon + 1);
-  std::uint64_t index = 0;
-  for (;;) {
-    auto page = store.value()->read(group, stream, index, 10000);
-    if (!page.is_ok()) {
-      std::cerr << "kiln logs: " << build_id << ": " << page.status().message() << "\n";
-      return 1;
-    }
-    for (const auto& e : page.value().events) std::cout << e.message << "\n";
-    if (page.value().events.empty()) break;
-    index = page.value().next_index;
-  }
-  return 0;
-}
-
 }  // namespace
 
 void register_run_command(CLI::App& app, int& exit_code) {
@@ -346,16 +319,6 @@ void register_run_command(CLI::App& app, int& exit_code) {
                 "Print the final record as a CodeBuild Build object (BatchGetBuilds shape)");
   run->add_flag("-q,--quiet", o->quiet, "Do not stream the build log");
   run->callback([o, &exit_code] { exit_code = run_build(*o); });
-
-  auto logs_data_dir = std::make_shared<std::string>(".kiln");
-  auto build_id = std::make_shared<std::string>();
-  CLI::App* logs = app.add_subcommand("logs", "Print the stored log of a build run with kiln run");
-  logs->add_option("build-id", *build_id, "PROJECT:UUID as kiln run printed it")->required();
-  logs->add_option("--data-dir", *logs_data_dir, "The data dir the build used")
-      ->capture_default_str();
-  logs->callback([logs_data_dir, build_id, &exit_code] {
-    exit_code = print_logs(*logs_data_dir, *build_id);
-  });
 }
 
 }  // namespace kiln::cli
