@@ -4,7 +4,11 @@
 # signed HTTP, stopped with SIGTERM (SIGKILL after a timeout) and removed even
 # when a test fails. Not thread-safe: one test thread drives one server.
 #
-# The kiln binary comes from $KILN_BINARY (ctest sets it to the built target).
+# The kiln binary comes from $KILN_BINARY (ctest sets it to the built target):
+#   ctest --preset release -L e2e -j2
+#   cd tests/e2e && KILN_BINARY=$PWD/../../build/release/src/cli/kiln \
+#     python3 -m unittest -v test_builds
+# A server's output goes to <data dir>.server.log beside its data dir.
 import configparser
 import contextlib
 import ctypes
@@ -16,6 +20,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import types
 import unittest
 import urllib.parse
 
@@ -97,6 +102,7 @@ class KilnServer:
         self.process = None
         self.endpoint = None
         self._log = None
+        self._clients = []
         self.log_path = os.path.join(os.path.dirname(os.path.abspath(data_dir)),
                                      os.path.basename(data_dir) + ".server.log")
 
@@ -151,6 +157,15 @@ class KilnServer:
                 self.process.wait()
         return self._reap()
 
+    def terminate(self):
+        """Sends SIGTERM and returns at once; wait() collects the exit."""
+        self.process.send_signal(signal.SIGTERM)
+
+    def wait(self, timeout=30):
+        """Waits for the process to exit by itself; returns its exit status."""
+        self.process.wait(timeout)
+        return self._reap()
+
     def kill(self):
         """kill -9, as a crash or an OOM killer would."""
         if self.process is None:
@@ -163,6 +178,10 @@ class KilnServer:
     def _reap(self):
         code = self.process.returncode
         self.process = None
+        # Clients of this process keep connections to a port nobody serves.
+        for client in self._clients:
+            client.close()
+        self._clients = []
         if self._log:
             self._log.close()
             self._log = None
@@ -202,10 +221,12 @@ class KilnServer:
         options = {"retries": {"total_max_attempts": 1}, "read_timeout": 30,
                    "connect_timeout": 5}
         options.update(config)
-        return boto3.session.Session().client(
+        client = boto3.session.Session().client(
             service, region_name=REGION, endpoint_url=self.endpoint,
             aws_access_key_id=creds.access_key, aws_secret_access_key=creds.secret_key,
             config=botocore.config.Config(**options))
+        self._clients.append(client)
+        return client
 
     def aws_env(self, credentials_file=None):
         env = {k: v for k, v in os.environ.items() if k not in _AWS_ENV_NOISE}
@@ -285,14 +306,11 @@ def signing_clock(when):
         def now(cls, tz=None):
             return when if tz is None else when.replace(tzinfo=datetime.timezone.utc)
 
-    class FrozenModule:
-        datetime = FrozenDatetime
-        timezone = datetime.timezone
-        timedelta = datetime.timedelta
-
+    frozen_module = types.SimpleNamespace(datetime=FrozenDatetime, timezone=datetime.timezone,
+                                          timedelta=datetime.timedelta)
     saved_module = botocore.auth.datetime
     saved_now = getattr(botocore.auth, "get_current_datetime", None)
-    botocore.auth.datetime = FrozenModule
+    botocore.auth.datetime = frozen_module
     if saved_now is not None:
         botocore.auth.get_current_datetime = lambda *a, **k: when
     try:

@@ -118,5 +118,26 @@ class StopBuildTest(unittest.TestCase):
         self.assertIn("InvalidInputException", err)
 
 
+
+class StopRightAfterStartTest(unittest.TestCase):
+    def test_stop_right_after_start_is_not_lost(self):
+        # StopBuild may come at any moment after StartBuild answered, also
+        # while the scheduler is handing the build to a worker. A race, so
+        # tried several times; each try ends within a second when all is well.
+        codebuild.create_project(**project_input("stop-early", buildspec("sleep 60")))
+        for attempt in range(10):
+            build_id = codebuild.start_build(projectName="stop-early")["build"]["id"]
+            codebuild.stop_build(id=build_id)
+            try:
+                build = wait_for_build(codebuild, build_id, timeout=5)
+            except AssertionError:
+                wait_for_phase(codebuild, build_id, "BUILD")
+                codebuild.stop_build(id=build_id)  # a second stop ends it
+                wait_for_build(codebuild, build_id, timeout=10)
+                self.fail(f"try {attempt + 1}: StopBuild right after StartBuild was ignored; "
+                          f"build {build_id} ran on until stopped again")
+            self.assertEqual(build["buildStatus"], "STOPPED")
+
+
 if __name__ == "__main__":
     unittest.main()
