@@ -414,6 +414,19 @@ def log_lines(client_logs, build, timeout=10):
         token = page["nextForwardToken"]
 
 
+def read_pid(path, timeout=20):
+    """Waits for a build to write a pid to `path` (the buildspecs here do
+    `sh -c 'echo $$ > PATH; exec sleep 60'`); returns it."""
+    def read():
+        try:
+            with open(path) as f:
+                text = f.read().strip()
+            return int(text) if text else None
+        except FileNotFoundError:
+            return None
+    return wait_until(read, timeout, what=f"the build to write {path}")
+
+
 def process_alive(pid, name=None):
     """True if `pid` runs (not a zombie) and, when given, its argv[0] ends in `name`."""
     try:

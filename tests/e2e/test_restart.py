@@ -13,20 +13,10 @@ import uuid
 
 import kiln_server
 from kiln_server import (KilnServer, get_build, kill_if_alive, log_lines, phase, process_alive,
-                         project_input, wait_for_build, wait_for_phase, wait_until)
+                         project_input, read_pid, wait_for_build, wait_for_phase, wait_until)
 
 PROJECT = "survivor"
 
-
-def read_pid(path, timeout=20):
-    def read():
-        try:
-            with open(path) as f:
-                text = f.read().strip()
-            return int(text) if text else None
-        except FileNotFoundError:
-            return None
-    return wait_until(read, timeout, what=f"the build to write {path}")
 
 
 def marker_logged(codebuild, logs, build_id, marker):

@@ -9,20 +9,9 @@ import shutil
 import tempfile
 import unittest
 
-import kiln_server
 from kiln_server import (KilnServer, buildspec, kill_if_alive, log_lines, process_alive,
-                         project_input, wait_for_build, wait_for_phase, wait_until)
+                         project_input, read_pid, wait_for_build, wait_for_phase, wait_until)
 
-
-def read_pid(path, timeout=20):
-    def read():
-        try:
-            with open(path) as f:
-                text = f.read().strip()
-            return int(text) if text else None
-        except FileNotFoundError:
-            return None
-    return wait_until(read, timeout, what=f"the build to write {path}")
 
 
 class GracefulShutdownTest(unittest.TestCase):

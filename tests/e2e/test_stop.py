@@ -9,7 +9,7 @@ import unittest
 
 import kiln_server
 from kiln_server import (buildspec, get_build, kill_if_alive, phase, process_alive,
-                         project_input, wait_for_build, wait_for_phase, wait_until)
+                         project_input, read_pid, wait_for_build, wait_for_phase)
 
 server = None
 codebuild = None
@@ -29,16 +29,6 @@ def sleeper_spec(pid_file):
     return buildspec(f"sh -c 'echo $$ > {pid_file}; exec sleep 60'",
                      post_build=["echo post-build-ran"])
 
-
-def read_pid(path):
-    def read():
-        try:
-            with open(path) as f:
-                text = f.read().strip()
-            return int(text) if text else None
-        except FileNotFoundError:
-            return None
-    return wait_until(read, 20, what=f"the build to write {path}")
 
 
 def summary(build):
@@ -125,7 +115,7 @@ class StopRightAfterStartTest(unittest.TestCase):
         # while the scheduler is handing the build to a worker. A race, so
         # tried several times; each try ends within a second when all is well.
         codebuild.create_project(**project_input("stop-early", buildspec("sleep 60")))
-        for attempt in range(10):
+        for attempt in range(20):
             build_id = codebuild.start_build(projectName="stop-early")["build"]["id"]
             codebuild.stop_build(id=build_id)
             try:
