@@ -554,13 +554,16 @@ BuildRunner::BuildRunner(ExecutorFactory factory, logs::LogStore& log_store,
     : factory_(std::move(factory)), log_store_(log_store), artifact_store_(artifact_store) {}
 
 model::Build BuildRunner::run(const BuildRequest& request, BuildObserver& observer) {
-  stop_requested_.store(false);
+  // A stop() that came before run() (StopBuild racing a worker's start)
+  // stops this build; the flag is cleared once the build has ended.
   BuildSession session(request, observer, log_store_, artifact_store_, factory_, stop_requested_,
                        active_executor_, [this](std::shared_ptr<logs::LogWriter> writer) {
                          std::lock_guard<std::mutex> lock(log_mu_);
                          live_log_ = std::move(writer);
                        });
-  return session.run();
+  model::Build build = session.run();
+  stop_requested_.store(false);
+  return build;
 }
 
 void BuildRunner::flush_log() {

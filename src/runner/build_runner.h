@@ -92,7 +92,8 @@ class BuildRunner {
   // failure ends up as phase statuses and contexts in the record.
   model::Build run(const BuildRequest& request, BuildObserver& observer);
 
-  // Stops the running build: the open phase ends STOPPED. Thread-safe.
+  // Stops the running build: the open phase ends STOPPED. A stop() before
+  // run() stops the build that run() then starts. Thread-safe.
   void stop();
 
   // Makes what the running build has logged so far durable and readable

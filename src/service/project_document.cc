@@ -220,6 +220,10 @@ void check_environment(const Json& environment) {
   for (const Json& variable : environment["environmentVariables"]) {
     std::string name = text(variable, "name");
     if (name.empty()) invalid("Invalid input: environment variable names must not be empty");
+    // Reserved for the variables the service itself provides (§1.6, §3).
+    if (name.rfind("CODEBUILD_", 0) == 0)
+      invalid("Invalid input: environment variable name " + name +
+              " starts with CODEBUILD_, which is reserved for CodeBuild's own variables");
     if (!names.insert(name).second) {
       invalid("Invalid input: duplicate environment variable name " + name);
     }

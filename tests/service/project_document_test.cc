@@ -245,6 +245,9 @@ TEST(ProjectDocumentTest, RefusesSettingsThatContradictEachOther) {
            "Invalid input: duplicate environment variable name A"},
           {R"({"environment": {"environmentVariables": [{"name": "", "value": "1"}]}})",
            "Invalid input: environment variable names must not be empty"},
+          {R"({"environment": {"environmentVariables": [{"name": "CODEBUILD_X", "value": "1"}]}})",
+           "Invalid input: environment variable name CODEBUILD_X starts with CODEBUILD_, which is "
+           "reserved for CodeBuild's own variables"},
           {R"({"concurrentBuildLimit": 0})",
            "Invalid input: concurrentBuildLimit must be at least 1 (or -1 to remove the limit), "
            "got 0"},
@@ -450,6 +453,17 @@ TEST(EffectiveBuildSettingsTest, VariablesMergeByNameKeepingOrder) {
   EXPECT_EQ(project["environment"]["environmentVariables"].size(), 2u);
   EXPECT_EQ(effective(project, Json{{"projectName", "app"}})["environment"]["environmentVariables"],
             project["environment"]["environmentVariables"]);
+}
+
+TEST(EffectiveBuildSettingsTest, ReservedVariableNamesAreRefusedInOverrides) {
+  Json project = make(Json::parse(kGitProject));
+  Result<std::string> settings = effective_build_settings(
+      project.dump(), R"({"projectName": "app",
+                          "environmentVariablesOverride": [{"name": "CODEBUILD_BUILD_ID",
+                                                            "value": "forged"}]})");
+  ASSERT_FALSE(settings.is_ok());
+  EXPECT_EQ(settings.status().code(), ErrorCode::kInvalidInput);
+  EXPECT_NE(settings.status().message().find("CODEBUILD_BUILD_ID"), std::string::npos);
 }
 
 TEST(EffectiveBuildSettingsTest, SecondarySourceVersionsMergeByIdentifier) {
