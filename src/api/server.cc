@@ -20,6 +20,7 @@
 
 #include "api/access_keys.h"
 #include "api/api_router.h"
+#include "common/clock.h"
 #include "http/http_server.h"
 #include "logs/file_log_store.h"
 #include "objectstore/local_object_store.h"
@@ -30,12 +31,6 @@
 namespace kiln::api {
 
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Splits "HOST:PORT" ("[::1]:PORT" for IPv6).
 Result<std::pair<std::string, std::uint16_t>> split_listen(const std::string& listen) {
@@ -151,7 +146,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options,
   auto keys = parts->store->list_keys();
   if (!keys.is_ok()) return keys.status();
   if (keys.value().empty()) {
-    store::AccessKey admin = generate_access_key("admin", now_ms());
+    store::AccessKey admin = generate_access_key("admin", epoch_millis());
     if (Status s = parts->store->add_key(admin); !s.is_ok()) return s;
     if (Status s = write_credentials_profile(dir + "/credentials", "default", admin); !s.is_ok())
       return s;
@@ -166,8 +161,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options,
   Parts* raw = parts.get();
   auto http = http::HttpServer::start(http_options, [raw](const http::HttpRequest& request) {
     ApiRouter* router = raw->live_router.load();
-    if (router == nullptr)
-      return ApiRouter::refusal(503, "kiln serve is starting; try again");
+    if (router == nullptr) return ApiRouter::refusal(503, "kiln serve is starting; try again");
     return router->handle(request);
   });
   if (!http.is_ok()) return http.status();
@@ -190,8 +184,8 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options,
   config.account = options.account;
   config.endpoint = endpoint;
   config.queue_limit = options.queue_limit;
-  parts->service = std::make_unique<service::CodeBuildService>(config, *parts->store,
-                                                               *parts->scheduler, *parts->log_store);
+  parts->service = std::make_unique<service::CodeBuildService>(
+      config, *parts->store, *parts->scheduler, *parts->log_store);
   parts->router = std::make_unique<ApiRouter>(*parts->service, *parts->store, *parts->log_store);
 
   auto recovered = parts->scheduler->start();

@@ -16,6 +16,7 @@
 #include "api/server.h"
 #include "cli/commands.h"
 #include "cli/executor_factory.h"
+#include "common/clock.h"
 #include "store/sqlite_state_store.h"
 
 namespace kiln::cli {
@@ -27,12 +28,6 @@ struct ServeOptions {
   std::string executor;
   int shutdown_grace_seconds = 30;
 };
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 int serve(ServeOptions& o) {
   // Signals are taken by sigwait below; block them before any thread exists
@@ -64,9 +59,8 @@ int serve(ServeOptions& o) {
   if (s.recovered_builds() > 0)
     std::cout << "kiln serve: " << s.recovered_builds()
               << " build(s) that were running when the server stopped ended FAULT\n";
-  std::cout << "  AWS_SHARED_CREDENTIALS_FILE=" << s.credentials_path()
-            << " aws --region " << o.server.region << " --endpoint-url " << s.endpoint()
-            << " codebuild list-projects\n"
+  std::cout << "  AWS_SHARED_CREDENTIALS_FILE=" << s.credentials_path() << " aws --region "
+            << o.server.region << " --endpoint-url " << s.endpoint() << " codebuild list-projects\n"
             << std::flush;
 
   int signal_number = 0;
@@ -156,7 +150,7 @@ void register_serve_command(CLI::App& app, int& exit_code) {
       exit_code = 1;
       return;
     }
-    store::AccessKey key = api::generate_access_key(*name, now_ms());
+    store::AccessKey key = api::generate_access_key(*name, epoch_millis());
     if (Status s = store.value()->add_key(key); !s.is_ok()) {
       std::cerr << "kiln keys create: " << s.message() << "\n";
       exit_code = 1;
@@ -191,11 +185,12 @@ void register_serve_command(CLI::App& app, int& exit_code) {
   });
 
   auto key_id = std::make_shared<std::string>();
-  CLI::App* revoke = keys->add_subcommand("revoke", "Revoke a key: its requests are refused at once");
+  CLI::App* revoke =
+      keys->add_subcommand("revoke", "Revoke a key: its requests are refused at once");
   revoke->add_option("access-key-id", *key_id, "The key to revoke")->required();
   revoke->callback([data_dir, key_id, &exit_code] {
     auto store = open_keys_store(*data_dir);
-    Status s = store.is_ok() ? store.value()->revoke_key(*key_id, now_ms()) : store.status();
+    Status s = store.is_ok() ? store.value()->revoke_key(*key_id, epoch_millis()) : store.status();
     if (!s.is_ok()) {
       std::cerr << "kiln keys revoke: " << s.message() << "\n";
       exit_code = 1;

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 
+#include "common/clock.h"
 #include "logs/record_codec.h"
 #include "logs/stream_files.h"
 #include "logs/utf8.h"
@@ -44,12 +45,6 @@ class Fd {
 
 Status io_error(const std::string& path, int err) {
   return Status(ErrorCode::kIoError, path + ": " + std::strerror(err));
-}
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 Status write_all(int fd, const std::string& data, const std::string& path) {
@@ -107,8 +102,7 @@ class RecordScanner {
 // Where to start scanning for event `start`: the indexed offset at or before
 // it, and that entry's event number. The index is read before the log, and
 // the writer writes the log first, so an entry never points past the data.
-std::pair<std::uint64_t, std::uint64_t> locate(const std::string& index_path,
-                                               std::uint64_t start) {
+std::pair<std::uint64_t, std::uint64_t> locate(const std::string& index_path, std::uint64_t start) {
   Fd index(::open(index_path.c_str(), O_RDONLY | O_CLOEXEC));
   struct stat st {};
   if (!index.valid() || ::fstat(index.get(), &st) != 0 || st.st_size < 8) return {0, 0};
@@ -122,7 +116,9 @@ std::pair<std::uint64_t, std::uint64_t> locate(const std::string& index_path,
 class FileLogWriter final : public LogWriter {
  public:
   FileLogWriter(Fd log, Fd index, StreamPaths paths, StreamMeta meta)
-      : log_(std::move(log)), index_(std::move(index)), paths_(std::move(paths)),
+      : log_(std::move(log)),
+        index_(std::move(index)),
+        paths_(std::move(paths)),
         meta_(std::move(meta)) {}
 
   ~FileLogWriter() override {
@@ -133,10 +129,11 @@ class FileLogWriter final : public LogWriter {
   Status append(std::int64_t timestamp_ms, std::string_view message) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (!error_.is_ok()) return error_;
-    if (closed_) return Status(ErrorCode::kInvalidInput, "log stream " + meta_.stream + " is closed");
+    if (closed_)
+      return Status(ErrorCode::kInvalidInput, "log stream " + meta_.stream + " is closed");
     LogEvent event;
     event.timestamp_ms = timestamp_ms;
-    event.ingestion_ms = now_ms();
+    event.ingestion_ms = epoch_millis();
     event.message = sanitize_utf8(message);
     if (event.message.size() > kMaxMessageBytes) {
       event.message.resize(utf8_prefix(event.message, kMaxMessageBytes).size());
@@ -241,7 +238,7 @@ Result<std::unique_ptr<LogWriter>> FileLogStore::create_stream(const std::string
   if (::mkdir(paths.group_dir.c_str(), 0755) == 0) {
     // Only the creator of the directory writes the group's metadata; should
     // it crash before, list_groups() falls back on the streams' metadata.
-    Status s = write_group_meta(group_meta_path(paths.group_dir), GroupInfo{group, now_ms()});
+    Status s = write_group_meta(group_meta_path(paths.group_dir), GroupInfo{group, epoch_millis()});
     if (!s.is_ok()) return s;
   } else if (errno != EEXIST) {
     return io_error(paths.group_dir, errno);
@@ -258,7 +255,7 @@ Result<std::unique_ptr<LogWriter>> FileLogStore::create_stream(const std::string
   StreamMeta meta;
   meta.group = group;
   meta.stream = stream;
-  meta.creation_ms = now_ms();
+  meta.creation_ms = epoch_millis();
   if (Status s = write_meta(paths.meta, meta); !s.is_ok()) return s;
   return std::unique_ptr<LogWriter>(
       new FileLogWriter(std::move(log), std::move(index), std::move(paths), std::move(meta)));

@@ -13,6 +13,7 @@
 #include "artifacts/artifact_selection.h"
 #include "artifacts/artifact_upload.h"
 #include "buildspec/buildspec_parser.h"
+#include "common/clock.h"
 #include "runner/phase_transitions.h"
 
 namespace kiln::runner {
@@ -21,12 +22,6 @@ namespace {
 
 using model::PhaseType;
 using model::Status;
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // "[Container] 2026/11/24 07:12:03.123456 " as CodeBuild's agent writes it (§1.4).
 std::string container_prefix(std::int64_t ms) {
@@ -75,8 +70,7 @@ class BuildSession {
  public:
   BuildSession(const BuildRequest& request, BuildObserver& observer, logs::LogStore& log_store,
                objectstore::ObjectStore& artifact_store, const ExecutorFactory& factory,
-               std::atomic<bool>& stop_requested,
-               std::atomic<executor::Executor*>& active_executor,
+               std::atomic<bool>& stop_requested, std::atomic<executor::Executor*>& active_executor,
                std::function<void(std::shared_ptr<logs::LogWriter>)> publish_log)
       : request_(request),
         observer_(observer),
@@ -125,7 +119,7 @@ class BuildSession {
     build_.id = r.project_name + ":" + r.uuid;
     build_.arn = "arn:aws:codebuild:" + r.region + ":" + r.account + ":build/" + build_.id;
     build_.build_number = r.build_number;
-    build_.start_time = now_ms();
+    build_.start_time = epoch_millis();
     build_.initiator = r.initiator;
     build_.source_version = r.source.version;
     build_.source.location = r.source.location;
@@ -152,7 +146,7 @@ class BuildSession {
   void record_submission() {
     const model::EpochMillis submitted =
         request_.submitted_ms > 0 ? request_.submitted_ms : build_.start_time;
-    const model::EpochMillis now = now_ms();
+    const model::EpochMillis now = epoch_millis();
     build_.start_time = submitted;
     for (PhaseType type : {PhaseType::kSubmitted, PhaseType::kQueued}) {
       model::BuildPhase phase;
@@ -168,7 +162,7 @@ class BuildSession {
   void open_phase(PhaseType type) {
     model::BuildPhase phase;
     phase.type = type;
-    phase.start_time = now_ms();
+    phase.start_time = epoch_millis();
     build_.phases.push_back(phase);
     build_.current_phase = type;
     if (type != PhaseType::kSubmitted && type != PhaseType::kQueued &&
@@ -180,7 +174,7 @@ class BuildSession {
   void close_phase(Status status, std::optional<model::PhaseContext> context) {
     model::BuildPhase& phase = build_.phases.back();
     phase.status = status;
-    phase.end_time = now_ms();
+    phase.end_time = epoch_millis();
     if (context) phase.contexts = std::vector<model::PhaseContext>{*context};
     if (phase.type >= PhaseType::kProvisioning) {
       agent_log(std::string("Phase complete: ") + model::to_string(phase.type) +
@@ -201,23 +195,34 @@ class BuildSession {
 
   PhaseResult run_phase(PhaseType phase) {
     switch (phase) {
-      case PhaseType::kProvisioning: return provision();
-      case PhaseType::kDownloadSource: return download_source();
-      case PhaseType::kInstall: return run_buildspec_phase(spec_->phases.install, phase);
-      case PhaseType::kPreBuild: return run_buildspec_phase(spec_->phases.pre_build, phase);
-      case PhaseType::kBuild: return run_buildspec_phase(spec_->phases.build, phase);
-      case PhaseType::kPostBuild: return run_buildspec_phase(spec_->phases.post_build, phase);
-      case PhaseType::kUploadArtifacts: return upload_artifacts();
-      case PhaseType::kFinalizing: return finalize();
-      default: return {};
+      case PhaseType::kProvisioning:
+        return provision();
+      case PhaseType::kDownloadSource:
+        return download_source();
+      case PhaseType::kInstall:
+        return run_buildspec_phase(spec_->phases.install, phase);
+      case PhaseType::kPreBuild:
+        return run_buildspec_phase(spec_->phases.pre_build, phase);
+      case PhaseType::kBuild:
+        return run_buildspec_phase(spec_->phases.build, phase);
+      case PhaseType::kPostBuild:
+        return run_buildspec_phase(spec_->phases.post_build, phase);
+      case PhaseType::kUploadArtifacts:
+        return upload_artifacts();
+      case PhaseType::kFinalizing:
+        return finalize();
+      default:
+        return {};
     }
   }
 
   PhaseResult provision() {
     auto writer = log_store_.create_stream(build_.logs.group_name, build_.logs.stream_name);
     if (!writer.is_ok())
-      return PhaseResult{Status::kFault, "CLIENT_ERROR",
-                         "cannot create the log stream: " + writer.status().message(), {}};
+      return PhaseResult{Status::kFault,
+                         "CLIENT_ERROR",
+                         "cannot create the log stream: " + writer.status().message(),
+                         {}};
     log_writer_ = std::shared_ptr<logs::LogWriter>(std::move(writer).value());
     publish_log_(log_writer_);
     agent_log("Running on kiln " + std::string(request_.image.empty() ? "" : "with image ") +
@@ -265,9 +270,9 @@ class BuildSession {
       bool escapes = path.is_absolute();
       for (const auto& part : path) escapes = escapes || part == "..";
       if (escapes)
-        return failed("YAML_FILE_ERROR",
-                      "the buildspec path must be relative to the source and stay inside it: " +
-                          relative);
+        return failed(
+            "YAML_FILE_ERROR",
+            "the buildspec path must be relative to the source and stay inside it: " + relative);
       // The text check above is not enough: a symlink in the source (a
       // committed buildspec.yml -> /etc/shadow) would make kiln read a host
       // file, so the resolved path must stay inside the source too.
@@ -275,8 +280,8 @@ class BuildSession {
       auto root = std::filesystem::canonical(source_dir_, ec);
       auto resolved = std::filesystem::canonical(source_dir_ + "/" + relative, ec);
       if (!ec) {
-        auto [root_end, _] = std::mismatch(root.begin(), root.end(), resolved.begin(),
-                                           resolved.end());
+        auto [root_end, _] =
+            std::mismatch(root.begin(), root.end(), resolved.begin(), resolved.end());
         if (root_end != root.end())
           return failed("YAML_FILE_ERROR",
                         "the buildspec " + relative +
@@ -288,7 +293,8 @@ class BuildSession {
     for (const auto& d : parsed.diagnostics) agent_log(d.to_string());
     if (!parsed.ok()) {
       auto errors = parsed.errors();
-      return failed("YAML_FILE_ERROR", errors.empty() ? "invalid buildspec" : errors[0].to_string());
+      return failed("YAML_FILE_ERROR",
+                    errors.empty() ? "invalid buildspec" : errors[0].to_string());
     }
     spec_ = std::move(parsed.spec);
     if (!spec_->env.parameter_store.empty() || !spec_->env.secrets_manager.empty())
@@ -341,8 +347,8 @@ class BuildSession {
 
   void set_succeeding(bool succeeding) {
     if (!environment_.executor) return;
-    static_cast<void>(
-        environment_.executor->set_variables({{"CODEBUILD_BUILD_SUCCEEDING", succeeding ? "1" : "0"}}));
+    static_cast<void>(environment_.executor->set_variables(
+        {{"CODEBUILD_BUILD_SUCCEEDING", succeeding ? "1" : "0"}}));
   }
 
   PhaseResult run_buildspec_phase(const std::optional<model::PhaseSpec>& phase, PhaseType type) {
@@ -352,8 +358,9 @@ class BuildSession {
     if (type == PhaseType::kInstall && phase->runtime_versions.empty())
       agent_log("No runtime version selected in buildspec.");
     else if (type == PhaseType::kInstall)
-      agent_log("Skipping install of runtimes. Runtime version selection is not supported by "
-                "this build image");
+      agent_log(
+          "Skipping install of runtimes. Runtime version selection is not supported by "
+          "this build image");
     run_commands(phase->commands, result);
     // finally runs after commands, failed or not, but not after a stop or a
     // timeout (§1.4, §2.4).
@@ -443,8 +450,7 @@ class BuildSession {
     return request_.artifact_name.empty() ? request_.project_name : request_.artifact_name;
   }
 
-  Result<model::BuildArtifact> upload_one(const model::ArtifactsSpec& spec,
-                                          const std::string& name,
+  Result<model::BuildArtifact> upload_one(const model::ArtifactsSpec& spec, const std::string& name,
                                           const std::string& identifier) {
     auto files = artifacts::select_artifact_files(source_dir_, spec,
                                                   [this](const std::string& l) { agent_log(l); });
@@ -519,11 +525,11 @@ class BuildSession {
   }
 
   void agent_log(const std::string& text) {
-    std::int64_t ms = now_ms();
+    std::int64_t ms = epoch_millis();
     log_at(ms, container_prefix(ms) + text);
   }
 
-  void log(std::string_view line) { log_at(now_ms(), std::string(line)); }
+  void log(std::string_view line) { log_at(epoch_millis(), std::string(line)); }
 
   void log_at(std::int64_t ms, const std::string& line) {
     if (log_writer_) static_cast<void>(log_writer_->append(ms, line));

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "common/clock.h"
 #include "service/build_document.h"
 #include "service/build_job.h"
 #include "service/operations.h"
@@ -21,18 +22,12 @@ namespace {
 constexpr int kPageSize = 100;  // fixed for the build listings (§4.5)
 constexpr std::int64_t kIdempotencyLifetimeMs = 5 * 60 * 1000;
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string new_uuid() {
   unsigned char b[16];
   if (RAND_bytes(b, sizeof b) != 1) {
     // RAND_bytes only fails without entropy; fall back to the clock rather
     // than fail a StartBuild.
-    auto t = static_cast<std::uint64_t>(now_ms());
+    auto t = static_cast<std::uint64_t>(epoch_millis());
     for (int i = 0; i < 16; ++i) b[i] = static_cast<unsigned char>((t >> (i % 8 * 8)) ^ (i * 37));
   }
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
@@ -73,6 +68,27 @@ ApiError malformed_id(const std::string& id) {
                                  " (expected <project-name>:<uuid> or a build ARN)");
 }
 
+// The build ids of a Batch* request, each an id or an ARN.
+std::optional<ApiError> read_build_ids(const Input& input, std::vector<std::string>& ids) {
+  for (const Input& raw : input.value("ids", Input::array())) {
+    const std::string text = raw.is_string() ? raw.get<std::string>() : "";
+    auto id = build_id_from(text);
+    if (!id) return malformed_id(text);
+    ids.push_back(*id);
+  }
+  return std::nullopt;
+}
+
+// The store cursor in a request's nextToken (empty without one).
+std::optional<ApiError> read_cursor(const Input& input, const std::string& listing,
+                                    std::string& cursor) {
+  if (!input.contains("nextToken")) return std::nullopt;
+  auto read = read_page_token(listing, input.value("nextToken", ""));
+  if (!read) return ApiError::invalid_input("Invalid nextToken");
+  cursor = *read;
+  return std::nullopt;
+}
+
 std::string arn_of_build(const ServiceConfig& config, const std::string& id) {
   return "arn:aws:codebuild:" + config.region + ":" + config.account + ":build/" + id;
 }
@@ -94,7 +110,7 @@ Result<std::optional<store::BuildRecord>> get_build(store::StateStore& store,
 std::optional<ApiResult> replay_idempotent(const OperationContext& ctx, const std::string& token,
                                            const std::string& request_hash) {
   if (token.empty()) return std::nullopt;
-  auto entry = ctx.store.find_idempotency(token, now_ms());
+  auto entry = ctx.store.find_idempotency(token, epoch_millis());
   if (!entry.is_ok()) return ApiResult::error(store_error(entry.status()));
   if (!entry.value()) return std::nullopt;
   if (entry.value()->request_hash != request_hash)
@@ -108,8 +124,8 @@ std::optional<ApiResult> replay_idempotent(const OperationContext& ctx, const st
 }
 
 // Queues a build with `settings` (effective settings JSON text).
-ApiResult queue_build(const OperationContext& ctx, const std::string& project,
-                      int project_limit, const std::string& settings, const std::string& token,
+ApiResult queue_build(const OperationContext& ctx, const std::string& project, int project_limit,
+                      const std::string& settings, const std::string& token,
                       const std::string& request_hash) {
   BuildJob job;
   job.identity.project = project;
@@ -117,7 +133,7 @@ ApiResult queue_build(const OperationContext& ctx, const std::string& project,
   job.identity.region = ctx.config.region;
   job.identity.account = ctx.config.account;
   job.identity.initiator = ctx.caller.name;
-  job.identity.submitted_ms = now_ms();
+  job.identity.submitted_ms = epoch_millis();
   job.identity.endpoint = ctx.config.endpoint;
   job.settings = settings;
 
@@ -139,7 +155,7 @@ ApiResult queue_build(const OperationContext& ctx, const std::string& project,
   if (!inserted.is_ok()) return ApiResult::error(store_error(inserted.status()));
   if (!token.empty()) {
     store::IdempotencyEntry entry{token, request_hash, build.id,
-                                  now_ms() + kIdempotencyLifetimeMs};
+                                  epoch_millis() + kIdempotencyLifetimeMs};
     if (Status s = ctx.store.put_idempotency(entry); !s.is_ok())
       return ApiResult::error(store_error(s));
   }
@@ -162,9 +178,9 @@ ApiResult start_build(const OperationContext& ctx, const Input& input) {
   auto project = ctx.store.get_project(name);
   if (!project.is_ok()) return ApiResult::error(store_error(project.status()));
   if (!project.value())
-    return ApiResult::error(ApiError::not_found(
-        "Project cannot be found: arn:aws:codebuild:" + ctx.config.region + ":" +
-        ctx.config.account + ":project/" + name));
+    return ApiResult::error(
+        ApiError::not_found("Project cannot be found: arn:aws:codebuild:" + ctx.config.region +
+                            ":" + ctx.config.account + ":project/" + name));
   const std::string token = input.value("idempotencyToken", "");
   Input hashed = input;
   hashed.erase("idempotencyToken");
@@ -195,9 +211,9 @@ ApiResult retry_build(const OperationContext& ctx, const Input& input) {
   auto project = ctx.store.get_project(job.value().identity.project);
   if (!project.is_ok()) return ApiResult::error(store_error(project.status()));
   if (!project.value())
-    return ApiResult::error(ApiError::not_found("Project cannot be found: arn:aws:codebuild:" +
-                                                ctx.config.region + ":" + ctx.config.account +
-                                                ":project/" + job.value().identity.project));
+    return ApiResult::error(
+        ApiError::not_found("Project cannot be found: arn:aws:codebuild:" + ctx.config.region +
+                            ":" + ctx.config.account + ":project/" + job.value().identity.project));
   // A retry runs with the original build's effective settings (§4.4).
   return queue_build(ctx, job.value().identity.project, project.value()->concurrent_build_limit,
                      job.value().settings, token, request_hash);
@@ -224,12 +240,7 @@ ApiResult stop_build(const OperationContext& ctx, const Input& input) {
 
 ApiResult batch_get_builds(const OperationContext& ctx, const Input& input) {
   std::vector<std::string> ids;
-  for (const Input& raw : input.value("ids", Input::array())) {
-    const std::string text = raw.is_string() ? raw.get<std::string>() : "";
-    auto id = build_id_from(text);
-    if (!id) return ApiResult::error(malformed_id(text));
-    ids.push_back(*id);
-  }
+  if (auto bad = read_build_ids(input, ids)) return ApiResult::error(*bad);
   auto records = ctx.store.get_builds(ids);
   if (!records.is_ok()) return ApiResult::error(store_error(records.status()));
   std::unordered_map<std::string, const std::string*> documents;
@@ -255,11 +266,7 @@ ApiResult list_builds(const OperationContext& ctx, const Input& input) {
   const bool descending = input.value("sortOrder", "DESCENDING") != "ASCENDING";
   const std::string listing = std::string("builds:") + (descending ? "d" : "a");
   std::string cursor;
-  if (input.contains("nextToken")) {
-    auto read = read_page_token(listing, input.value("nextToken", ""));
-    if (!read) return ApiResult::error(ApiError::invalid_input("Invalid nextToken"));
-    cursor = *read;
-  }
+  if (auto bad = read_cursor(input, listing, cursor)) return ApiResult::error(*bad);
   auto page = ctx.store.list_builds(descending, cursor, kPageSize);
   if (!page.is_ok()) return ApiResult::error(store_error(page.status()));
   return ids_page(page.value(), listing);
@@ -270,18 +277,13 @@ ApiResult list_builds_for_project(const OperationContext& ctx, const Input& inpu
   auto project = ctx.store.get_project(name);
   if (!project.is_ok()) return ApiResult::error(store_error(project.status()));
   if (!project.value())
-    return ApiResult::error(ApiError::not_found(
-        "Project cannot be found: arn:aws:codebuild:" + ctx.config.region + ":" +
-        ctx.config.account + ":project/" + name));
+    return ApiResult::error(
+        ApiError::not_found("Project cannot be found: arn:aws:codebuild:" + ctx.config.region +
+                            ":" + ctx.config.account + ":project/" + name));
   const bool descending = input.value("sortOrder", "DESCENDING") != "ASCENDING";
-  const std::string listing =
-      "project-builds:" + name + ":" + std::string(descending ? "d" : "a");
+  const std::string listing = "project-builds:" + name + ":" + std::string(descending ? "d" : "a");
   std::string cursor;
-  if (input.contains("nextToken")) {
-    auto read = read_page_token(listing, input.value("nextToken", ""));
-    if (!read) return ApiResult::error(ApiError::invalid_input("Invalid nextToken"));
-    cursor = *read;
-  }
+  if (auto bad = read_cursor(input, listing, cursor)) return ApiResult::error(*bad);
   auto page = ctx.store.list_builds_for_project(name, descending, cursor, kPageSize);
   if (!page.is_ok()) return ApiResult::error(store_error(page.status()));
   return ids_page(page.value(), listing);
@@ -289,12 +291,7 @@ ApiResult list_builds_for_project(const OperationContext& ctx, const Input& inpu
 
 ApiResult batch_delete_builds(const OperationContext& ctx, const Input& input) {
   std::vector<std::string> ids;
-  for (const Input& raw : input.value("ids", Input::array())) {
-    const std::string text = raw.is_string() ? raw.get<std::string>() : "";
-    auto id = build_id_from(text);
-    if (!id) return ApiResult::error(malformed_id(text));
-    ids.push_back(*id);
-  }
+  if (auto bad = read_build_ids(input, ids)) return ApiResult::error(*bad);
   auto outcomes = ctx.store.delete_builds(ids);
   if (!outcomes.is_ok()) return ApiResult::error(store_error(outcomes.status()));
   Json deleted = Json::array();

@@ -3,6 +3,7 @@
 // ListProjects and ListCuratedEnvironmentImages (codebuild-semantics.md §4.4).
 #include <chrono>
 
+#include "common/clock.h"
 #include "images/curated_image.h"
 #include "service/operations.h"
 #include "service/page_token.h"
@@ -14,14 +15,8 @@ namespace {
 
 constexpr int kPageSize = 100;  // fixed for ListProjects (§4.5)
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 ProjectContext project_context(const OperationContext& ctx) {
-  return ProjectContext{ctx.config.region, ctx.config.account, now_ms(), ctx.config.endpoint};
+  return ProjectContext{ctx.config.region, ctx.config.account, epoch_millis(), ctx.config.endpoint};
 }
 
 std::string project_arn(const OperationContext& ctx, const std::string& name) {
@@ -35,7 +30,8 @@ store::ProjectRecord project_record(const std::string& document) {
   record.name = doc.value("name", "");
   record.document = document;
   record.created_ms = static_cast<std::int64_t>(doc.value("created", 0.0) * 1000.0 + 0.5);
-  record.last_modified_ms = static_cast<std::int64_t>(doc.value("lastModified", 0.0) * 1000.0 + 0.5);
+  record.last_modified_ms =
+      static_cast<std::int64_t>(doc.value("lastModified", 0.0) * 1000.0 + 0.5);
   const int limit = doc.value("concurrentBuildLimit", 0);
   record.concurrent_build_limit = limit > 0 ? limit : 0;
   return record;
@@ -64,7 +60,8 @@ ApiResult update_project(const OperationContext& ctx, const Input& input) {
   auto stored = ctx.store.get_project(name);
   if (!stored.is_ok()) return ApiResult::error(store_error(stored.status()));
   if (!stored.value())
-    return ApiResult::error(ApiError::not_found("Project cannot be found: " + project_arn(ctx, name)));
+    return ApiResult::error(
+        ApiError::not_found("Project cannot be found: " + project_arn(ctx, name)));
   Input update = input;
   update["name"] = name;
   auto document =
@@ -73,7 +70,8 @@ ApiResult update_project(const OperationContext& ctx, const Input& input) {
   store::ProjectRecord record = project_record(document.value());
   Status updated = ctx.store.update_project(record);
   if (updated.code() == ErrorCode::kNotFound)
-    return ApiResult::error(ApiError::not_found("Project cannot be found: " + project_arn(ctx, name)));
+    return ApiResult::error(
+        ApiError::not_found("Project cannot be found: " + project_arn(ctx, name)));
   if (!updated.is_ok()) return ApiResult::error(store_error(updated));
   return project_response(record.document);
 }
@@ -117,9 +115,10 @@ ApiResult batch_get_projects(const OperationContext& ctx, const Input& input) {
 ApiResult list_projects(const OperationContext& ctx, const Input& input) {
   const std::string sort_by = input.value("sortBy", "NAME");
   const std::string sort_order = input.value("sortOrder", "ASCENDING");
-  store::ProjectOrder order = sort_by == "CREATED_TIME"         ? store::ProjectOrder::kCreatedTime
-                              : sort_by == "LAST_MODIFIED_TIME" ? store::ProjectOrder::kLastModifiedTime
-                                                                : store::ProjectOrder::kName;
+  store::ProjectOrder order = sort_by == "CREATED_TIME" ? store::ProjectOrder::kCreatedTime
+                              : sort_by == "LAST_MODIFIED_TIME"
+                                  ? store::ProjectOrder::kLastModifiedTime
+                                  : store::ProjectOrder::kName;
   const std::string listing = "projects:" + sort_by + ":" + sort_order;
   std::string cursor;
   if (input.contains("nextToken")) {
@@ -146,10 +145,10 @@ ApiResult list_curated_environment_images(const OperationContext& ctx, const Inp
     images.push_back({{"name", image.ref()},
                       {"description", image.description},
                       {"versions", Json::array({image.ref()})}});
-  Json out = {{"platforms",
-               Json::array({{{"platform", "DEBIAN"},
-                             {"languages", Json::array({{{"language", "BASE"},
-                                                         {"images", images}}})}}})}};
+  Json out = {
+      {"platforms",
+       Json::array({{{"platform", "DEBIAN"},
+                     {"languages", Json::array({{{"language", "BASE"}, {"images", images}}})}}})}};
   return ApiResult::ok(out.dump());
 }
 

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "executor/orphan_processes.h"
 #include "service/build_document.h"
 #include "service/build_job.h"
@@ -13,12 +14,6 @@
 namespace kiln::service {
 
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // How many queued builds one look at the queue considers for time-outs.
 constexpr int kTimeoutScanLimit = 10000;
@@ -90,7 +85,7 @@ Scheduler::Scheduler(SchedulerOptions options, store::StateStore& store,
 Scheduler::~Scheduler() { shutdown(std::chrono::milliseconds(0)); }
 
 Result<int> Scheduler::start() {
-  auto orphans = store_.orphaned_builds(options_.owner, now_ms());
+  auto orphans = store_.orphaned_builds(options_.owner, epoch_millis());
   if (!orphans.is_ok()) return orphans.status();
   int ended = 0;
   for (const store::BuildRecord& record : orphans.value()) {
@@ -98,7 +93,7 @@ Result<int> Scheduler::start() {
         record.document,
         "kiln serve stopped while this build was running (the process ended or lost its "
         "lease); the build was not resumed",
-        now_ms());
+        epoch_millis());
     if (Status s = store_.update_build(record.id, store::BuildState::kFinished, document);
         !s.is_ok())
       return s;
@@ -139,11 +134,12 @@ void Scheduler::dispatch_loop() {
     if (stopping_) break;
     auto now = std::chrono::steady_clock::now();
     if (now - last_timeout_scan >= std::chrono::seconds(1)) {
-      time_out_queued(now_ms());
+      time_out_queued(epoch_millis());
       last_timeout_scan = now;
     }
     if (now - last_renewal >= options_.lease_duration / 3) {
-      if (Status s = store_.renew_leases(options_.owner, now_ms() + options_.lease_duration.count());
+      if (Status s =
+              store_.renew_leases(options_.owner, epoch_millis() + options_.lease_duration.count());
           !s.is_ok())
         spdlog::error("cannot renew build leases: {}", s.message());
       last_renewal = now;
@@ -171,8 +167,9 @@ void Scheduler::dispatch_once() {
     return;
   }
   for (const store::BuildRecord& record : queued.value()) {
-    auto leased = store_.acquire_lease(record.id, options_.owner,
-                                       now_ms() + options_.lease_duration.count(), record.document);
+    auto leased =
+        store_.acquire_lease(record.id, options_.owner,
+                             epoch_millis() + options_.lease_duration.count(), record.document);
     if (!leased.is_ok()) {
       spdlog::error("build {}: cannot take its lease: {}", record.id, leased.status().message());
       continue;
@@ -202,7 +199,7 @@ void Scheduler::launch(const store::BuildRecord& record) {
   auto job = decode_job(record.request);
   if (!job.is_ok()) {
     // A record this code cannot run: end it rather than retry it forever.
-    std::string document = end_orphaned(record.document, job.status().message(), now_ms());
+    std::string document = end_orphaned(record.document, job.status().message(), epoch_millis());
     static_cast<void>(store_.update_build(record.id, store::BuildState::kFinished, document));
     return;
   }
@@ -225,7 +222,7 @@ void Scheduler::run_worker(Worker* worker) {
     std::string document = end_orphaned(
         observer.last_document(),
         "kiln serve shut down while this build was running; the build was not finished",
-        now_ms());
+        epoch_millis());
     static_cast<void>(store_.update_build(worker->id, store::BuildState::kFinished, document));
   }
   remove_dir(work_dir);
@@ -254,7 +251,7 @@ Status Scheduler::stop_build(const std::string& id) {
   const store::BuildRecord& record = records.value().front();
   if (record.state != store::BuildState::kQueued)
     return Status(ErrorCode::kNotFound, "build " + id + " is not queued or running here");
-  std::string document = end_in_queue(record.document, model::Status::kStopped, now_ms());
+  std::string document = end_in_queue(record.document, model::Status::kStopped, epoch_millis());
   return store_.update_build(id, store::BuildState::kFinished, document);
 }
 
