@@ -299,7 +299,7 @@ struct LatencyOptions {
   int calls = 1000;
   int warmup = 50;
   int batch_size = 100;
-  int sample_pages = 100;
+  int sample_pages = 1000;
 };
 
 // One connection, one request at a time: the latency of a single call on
@@ -351,7 +351,7 @@ struct LoadOptions {
   int clients = 200;
   double seconds = 30;
   int batch_size = 10;
-  int sample_pages = 100;
+  int sample_pages = 1000;
 };
 
 struct ClientTally {
@@ -535,8 +535,13 @@ int run_throughput(const ThroughputOptions& options) {
                        "BatchGetBuilds", answer))
         return 1;
       std::map<std::string, Json> done;
-      for (auto& build : answer["builds"])
-        if (build.value("buildComplete", false)) done[build.value("id", "")] = std::move(build);
+      for (auto& build : answer["builds"]) {
+        if (!build.value("buildComplete", false)) continue;
+        // Not one statement: json's operator= takes its argument by value,
+        // and C++17 builds it (moving `build` away) before the left side.
+        std::string id = build.value("id", "");
+        done[id] = std::move(build);
+      }
       if (!done.empty()) {
         last_seen = epoch_seconds();
         std::lock_guard<std::mutex> lock(mu);
@@ -581,6 +586,22 @@ int run_throughput(const ThroughputOptions& options) {
   }
   Json phase_ms;
   for (auto& [name, values] : phases) phase_ms[name] = summary_ms(values);
+  // How long a slot stays empty: from the end of the latest build that ended
+  // before a build left the queue to that build leaving it (the dispatcher's
+  // reaction plus taking the lease), for builds that waited in the queue.
+  std::vector<double> ends, gaps;
+  for (const Json& build : finished) ends.push_back(build.value("endTime", 0.0));
+  std::sort(ends.begin(), ends.end());
+  for (const Json& build : finished) {
+    auto spans = phase_spans(build);
+    if (!spans.count("QUEUED")) continue;
+    double left_queue = spans["QUEUED"].second;
+    auto it = std::upper_bound(ends.begin(), ends.end(), left_queue);
+    if (it == ends.begin() || spans["QUEUED"].second - spans["QUEUED"].first < 0.05) continue;
+    gaps.push_back(left_queue - *std::prev(it));
+  }
+  double busy = 0;
+  for (double r : running) busy += r;
   const double wall = last_end - first_start;
   Json out = {{"builds_started", started.load()},
               {"start_errors", failed.load()},
@@ -595,6 +616,8 @@ int run_throughput(const ThroughputOptions& options) {
               {"start_build_ms", summary_ms(start_latencies)},
               {"queued_ms", summary_ms(queued)},
               {"running_ms", summary_ms(running)},
+              {"slot_idle_ms", summary_ms(gaps)},
+              {"running_seconds_total", busy},
               {"start_call_to_end_ms", summary_ms(whole)},
               {"phase_ms", phase_ms},
               {"poll_calls", poll_calls},

@@ -217,8 +217,14 @@ def bench_startup(args, work, results):
         client = server.client()
         client.call("CreateProject", project("hello", image, ["echo hello"]))
         docker = ["docker", "run", "--rm", image, "sh", "-c", "echo hello"]
+        # The engine alone, as a third arm: `kiln run` of the same buildspec.
+        spec = "version: 0.2\nphases:\n  build:\n    commands:\n      - echo hello\n"
+        kiln_run = [KILN, "run", "--no-source", "--executor", "docker", "--image", image,
+                    "--buildspec", spec, "--data-dir", os.path.join(work, "run/data"),
+                    "--artifacts-dir", os.path.join(work, "run/artifacts"), "-q"]
         for mode in args.wait:
-            rows = {"kiln": [], "docker": [], "ratio": [], "phases": []}
+            rows = {"kiln": [], "docker": [], "ratio": [], "phases": [], "kiln_run": [],
+                    "ratio_run": []}
             for i in range(args.warmup + args.runs):
                 t0 = time.monotonic()
                 started = client.call("StartBuild", {"projectName": "hello"})["build"]
@@ -231,8 +237,12 @@ def bench_startup(args, work, results):
                 t0 = time.monotonic()
                 subprocess.run(docker, stdout=subprocess.DEVNULL, check=True)
                 ref = time.monotonic() - t0
+                run = time_process(kiln_run)[0] if args.kiln_run else None
                 if i < args.warmup:
                     continue
+                if run is not None:
+                    rows["kiln_run"].append(run)
+                    rows["ratio_run"].append(run / ref)
                 rows["kiln"].append(kiln)
                 rows["docker"].append(ref)
                 rows["ratio"].append(kiln / ref)
@@ -247,6 +257,9 @@ def bench_startup(args, work, results):
             print(f"  kiln StartBuild -> buildComplete: {spread(rows['kiln'], ' s', 3)}")
             print(f"  docker run --rm:                  {spread(rows['docker'], ' s', 3)}")
             print(f"  ratio kiln/docker, pair by pair:  {spread(rows['ratio'], 'x', 2)}")
+            if rows["kiln_run"]:
+                print(f"  kiln run (the engine alone):      {spread(rows['kiln_run'], ' s', 3)}, "
+                      f"/docker {spread(rows['ratio_run'], 'x', 2)}")
             names = []
             for p in rows["phases"]:
                 names += [n for n in p if n not in names]
@@ -269,22 +282,60 @@ def time_process(argv):
     return time.monotonic() - t0, usage.ru_utime + usage.ru_stime
 
 
-def bench_throughput(args, work, results):
-    server = Server(work, "throughput", "shell").start()
-    runs = []
+def fsync_ms(directory, count=50):
+    """Median time of write + fdatasync of 4 KiB in `directory`: how busy
+    the disk is right now (other jobs' writes make every sync wait)."""
+    path = os.path.join(directory, "fsync-probe")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    times = []
+    try:
+        for i in range(count):
+            t0 = time.perf_counter()
+            os.pwrite(fd, b"x" * 4096, i * 4096)
+            os.fdatasync(fd)
+            times.append((time.perf_counter() - t0) * 1000)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    return statistics.median(times)
+
+
+def throughput_run(root, name, args):
+    probe = fsync_ms(root)
+    server = Server(root, name, "shell").start()
     try:
         server.client().call("CreateProject", project("trivial", "kiln/busybox:1.0", ['"true"']))
-        for i in range(args.throughput_runs):
-            r = run_tool("throughput", "--data-dir", server.data_dir, "--project", "trivial",
-                         "--builds", str(args.builds), "--clients", str(args.clients))
-            runs.append(r)
-            print(f"  run {i + 1}: {r['builds_finished']} builds {r['statuses']}, "
-                  f"{r['builds_per_second']:.1f} builds/s, StartBuild p50 "
-                  f"{r['start_build_ms']['p50']:.1f} ms, running p50 {r['running_ms']['p50']:.1f} ms, "
-                  f"client cpu {r['client_cpu_seconds']:.2f} s")
-        memory = server.memory()
+        r = run_tool("throughput", "--data-dir", server.data_dir, "--project", "trivial",
+                     "--builds", str(args.builds), "--clients", str(args.clients))
+        r["memory"] = server.memory()
+        r["fsync_ms"] = probe
     finally:
         server.stop()
+        shutil.rmtree(server.data_dir, ignore_errors=True)
+    return r
+
+
+def bench_throughput(args, work, results):
+    # The reference: the same run with the data dir on tmpfs, where fsync
+    # costs nothing, in turn with the real one; the difference is what
+    # durable commits cost on this disk.
+    roots = [("disk", work)]
+    if args.tmpfs_reference:
+        roots.append(("tmpfs", tempfile.mkdtemp(prefix="kiln-bench-serve.", dir="/dev/shm")))
+    runs = {kind: [] for kind, _ in roots}
+    try:
+        for i in range(args.throughput_runs):
+            for kind, root in roots:
+                r = throughput_run(root, f"throughput-{kind}-{i}", args)
+                runs[kind].append(r)
+                print(f"  run {i + 1} {kind:5}: {r['builds_finished']} builds {r['statuses']}, "
+                      f"{r['builds_per_second']:.1f} builds/s, running p50 {r['running_ms']['p50']:.1f} ms, "
+                      f"slot idle p50 {r['slot_idle_ms'].get('p50', 0):.1f} ms, fsync {r['fsync_ms']:.2f} ms, "
+                      f"load {open('/proc/loadavg').read().split()[0]}",
+                      flush=True)
+    finally:
+        for kind, root in roots[1:]:
+            shutil.rmtree(root, ignore_errors=True)
     # Reference: the same buildspec through `kiln run`, one process a build,
     # in turn with a bare `sh -c true`.
     spec = "version: 0.2\nphases:\n  build:\n    commands:\n      - \"true\"\n"
@@ -296,19 +347,28 @@ def bench_throughput(args, work, results):
     kr = [k[0] for k, _ in pairs]
     sr = [s[0] for _, s in pairs]
     print(f"== 2. throughput: {args.builds} builds of `true`, {args.clients} client threads, "
-          f"shell executor, {len(runs)} runs")
-    print(f"  builds/s (first StartBuild -> last endTime): "
-          f"{spread([r['builds_per_second'] for r in runs], '', 1)}")
-    for key, label in (("start_build_ms", "StartBuild latency p50"), ("queued_ms", "QUEUED p50"),
-                       ("running_ms", "running (QUEUED end -> endTime) p50")):
-        print(f"  {label}: {spread([r[key]['p50'] for r in runs], ' ms', 1)}")
-    names = sorted({n for r in runs for n in r["phase_ms"]})
-    for n in names:
-        print(f"    phase {n:18} p50 {spread([r['phase_ms'][n]['p50'] for r in runs if n in r['phase_ms']], ' ms', 1)}")
-    print(f"  server after: {memory}")
+          f"shell executor, {args.throughput_runs} runs")
+    for kind, rs in runs.items():
+        print(f"  {kind}: builds/s (first StartBuild -> last endTime) "
+              f"{spread([r['builds_per_second'] for r in rs], '', 1)}")
+        for key, label in (("start_build_ms", "StartBuild latency"), ("running_ms", "running (QUEUED end -> endTime)"),
+                           ("slot_idle_ms", "slot idle (a build's end -> next leaves QUEUED)")):
+            print(f"    {label} p50: {spread([r[key]['p50'] for r in rs if 'p50' in r[key]], ' ms', 1)}")
+        names = [n for n in ("PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD",
+                             "UPLOAD_ARTIFACTS", "FINALIZING")]
+        print("    phases p50 (median of runs): " + ", ".join(
+            f"{n} {statistics.median(r['phase_ms'][n]['p50'] for r in rs):.0f}" for n in names) + " ms")
+        busy = [r["running_seconds_total"] / args.builds * 1000 for r in rs]
+        print(f"    slot time a build (running + idle): "
+              f"{spread([r['wall_seconds'] * os.cpu_count() / r['builds_finished'] * 1000 for r in rs], ' ms', 1)}; "
+              f"running alone {spread(busy, ' ms', 1)}")
+        print(f"    server memory after a run: {spread([r['memory']['VmHWM'] for r in rs], ' MiB', 1)} (VmHWM)")
+    if "tmpfs" in runs:
+        ratios = [d["builds_per_second"] / t["builds_per_second"] for d, t in zip(runs["disk"], runs["tmpfs"])]
+        print(f"  ratio disk/tmpfs builds/s, pair by pair: {spread(ratios, 'x', 2)}")
     print(f"  reference `kiln run --executor shell` of the same buildspec: {spread(kr, ' ms', 1, 1000)}"
           f"; `sh -c true`: {spread(sr, ' ms', 2, 1000)}")
-    results["throughput"] = {"runs": runs, "kiln_run": kr, "sh": sr, "memory": memory}
+    results["throughput"] = {"runs": runs, "kiln_run": kr, "sh": sr}
 
 
 # --- 3 and 4 -------------------------------------------------------------
@@ -417,11 +477,15 @@ def main():
     p.add_argument("--runs", type=int, default=11, help="startup: pairs")
     p.add_argument("--warmup", type=int, default=1, help="startup: warm-up pairs")
     p.add_argument("--image", default="kiln/busybox:1.0")
+    p.add_argument("--no-kiln-run", dest="kiln_run", action="store_false",
+                   help="startup: skip the third arm, `kiln run` of the same buildspec")
     p.add_argument("--wait", nargs="+", default=["poll", "follow"], choices=["poll", "follow"],
                    help="startup: how the client learns the build ended")
     p.add_argument("--builds", type=int, default=1000)
     p.add_argument("--clients", type=int, default=4, help="throughput: StartBuild threads")
     p.add_argument("--throughput-runs", type=int, default=3)
+    p.add_argument("--no-tmpfs-reference", dest="tmpfs_reference", action="store_false",
+                   help="throughput: skip the runs with the data dir on /dev/shm")
     p.add_argument("--run-reference", type=int, default=21, help="throughput: `kiln run` reference runs")
     p.add_argument("--stored", type=int, default=100000)
     p.add_argument("--calls", type=int, default=1000)
