@@ -397,7 +397,7 @@ def python_latencies(server, calls, lean):
     rng = random.Random(3)
     client = server.client()
     ids, tokens, token = [], [None], None
-    for _ in range(100):
+    for _ in range(1000):  # as kiln_serve_bench: ids from the whole store
         page = client.call("ListBuildsForProject", {"projectName": "big", **({"nextToken": token} if token else {})})
         ids += page["ids"]
         token = page.get("nextToken")
@@ -453,10 +453,15 @@ def bench_latency(args, work, results, server):
 
 
 def bench_load(args, work, results, server):
+    for batch in args.load_batch:
+        load_run(args, server, batch, results)
+
+
+def load_run(args, server, batch, results):
     before = server.memory()
     r = run_tool("load", "--data-dir", server.data_dir, "--project", "big",
                  "--clients", str(args.load_clients), "--seconds", str(args.load_seconds),
-                 "--batch-size", str(args.load_batch))
+                 "--batch-size", str(batch))
     after = server.memory()
     l = r["latency_ms"]
     print(f"== 4. load: {r['clients']} clients, {r['seconds']:.1f} s, "
@@ -467,7 +472,7 @@ def bench_load(args, work, results, server):
     for op, o in r["by_op"].items():
         print(f"    {op:17} {o['count']} calls, p50 {o['p50']:.1f} ms, p99 {o['p99']:.1f} ms")
     print(f"  server memory before {before}, after {after}; client cpu {r['client_cpu_seconds']:.1f} s")
-    results["load"] = {"result": r, "before": before, "after": after}
+    results[f"load_{batch}"] = {"result": r, "before": before, "after": after}
 
 
 def main():
@@ -491,7 +496,8 @@ def main():
     p.add_argument("--calls", type=int, default=1000)
     p.add_argument("--load-clients", type=int, default=200)
     p.add_argument("--load-seconds", type=float, default=30)
-    p.add_argument("--load-batch", type=int, default=10)
+    p.add_argument("--load-batch", type=int, nargs="+", default=[10, 100],
+                   help="load: ids a BatchGetBuilds asks for; one 30 s run per value")
     p.add_argument("--json", help="write every raw figure there")
     p.add_argument("--keep", action="store_true", help="keep the data dirs (printed)")
     args = p.parse_args()

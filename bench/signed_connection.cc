@@ -114,8 +114,7 @@ Reply SignedConnection::exchange(std::string_view method, std::string_view path,
     headers.push_back({"X-Amz-Target", target});
   }
   sigv4::RequestView view{method, path, query, headers, body};
-  sigv4::SignParams params{credentials_, region_, std::string(service),
-                           sigv4::Clock::now(), false};
+  sigv4::SignParams params{credentials_, region_, std::string(service), sigv4::Clock::now(), false};
   auto signature = sigv4::sign(view, params);
   if (!signature.is_ok()) {
     reply.error = "sign: " + signature.status().message();
@@ -124,8 +123,8 @@ Reply SignedConnection::exchange(std::string_view method, std::string_view path,
 
   std::string request_target(path);
   if (!query.empty()) request_target.append("?").append(query);
-  http::request<http::string_body> request(
-      method == "GET" ? http::verb::get : http::verb::post, request_target, 11);
+  http::request<http::string_body> request(method == "GET" ? http::verb::get : http::verb::post,
+                                           request_target, 11);
   for (const sigv4::HeaderView& header : headers)
     request.set(std::string(header.name), std::string(header.value));
   for (const sigv4::Header& header : signature.value()) request.set(header.name, header.value);

@@ -27,9 +27,9 @@ struct Endpoint {
 bool parse_endpoint(std::string_view url, Endpoint& out);
 
 struct Reply {
-  int status = 0;      // HTTP status; 0 when the exchange failed
+  int status = 0;  // HTTP status; 0 when the exchange failed
   std::string body;
-  std::string error;   // why the exchange failed (connect, read, write), if it did
+  std::string error;  // why the exchange failed (connect, read, write), if it did
   bool ok() const { return status == 200; }
 };
 
