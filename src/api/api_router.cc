@@ -179,22 +179,27 @@ http::HttpResponse ApiRouter::stream_log(const std::string& build_id, bool follo
                       {"x-amzn-RequestId", request_id()}};
   response.next_chunk = [this, cursor, group, stream, build_id,
                          follow]() -> std::optional<std::string> {
-    auto page = log_store_.read(group, stream, cursor->next, kLogPageEvents);
-    if (page.is_ok() && !page.value().events.empty()) {
+    auto read_page = [&]() -> std::optional<std::string> {
+      auto page = log_store_.read(group, stream, cursor->next, kLogPageEvents);
+      if (!page.is_ok() || page.value().events.empty()) return std::nullopt;
       std::string text;
       for (const auto& event : page.value().events) text += event.message + "\n";
       cursor->next = page.value().next_index;
       return text;
-    }
+    };
+    if (auto text = read_page()) return text;
     // Nothing new. The end, unless the build may still write: check its
     // state first, then read once more so no line written before the
-    // build finished is missed.
+    // build finished is missed. That read is done at once rather than a
+    // poll interval later, so a follower learns of the end without delay
+    // (docs/benchmarks.md, "kiln serve").
     if (!follow || cursor->build_finished) return std::nullopt;
     auto now = store_.get_builds({build_id});
-    if (!now.is_ok() || now.value().empty() ||
-        now.value().front().state == store::BuildState::kFinished)
-      cursor->build_finished = true;
-    return std::string();
+    if (now.is_ok() && !now.value().empty() &&
+        now.value().front().state != store::BuildState::kFinished)
+      return std::string();
+    cursor->build_finished = true;
+    return read_page();
   };
   return response;
 }
