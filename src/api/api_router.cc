@@ -6,9 +6,10 @@
 #include <chrono>
 #include <memory>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
+#include "service/build_job.h"
 #include "sigv4/verifier.h"
 
 namespace kiln::api {
@@ -43,8 +44,8 @@ http::HttpResponse json_response(int status, std::string body) {
 
 http::HttpResponse error_response(int status, const std::string& type, const std::string& message) {
   nlohmann::json body = {{"__type", type}, {"message", message}};
-  auto response = json_response(status, body.dump(-1, ' ', false,
-                                                  nlohmann::json::error_handler_t::replace));
+  auto response =
+      json_response(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   response.headers.emplace_back("x-amzn-ErrorType", type);
   return response;
 }
@@ -135,8 +136,7 @@ http::HttpResponse ApiRouter::handle(const http::HttpRequest& request) {
     if (!verified.error.canonical_request.empty())
       spdlog::debug("signature mismatch; canonical request:\n{}\nstring to sign:\n{}",
                     verified.error.canonical_request, verified.error.string_to_sign);
-    return error_response(verified.error.http_status, verified.error.code,
-                          verified.error.message);
+    return error_response(verified.error.http_status, verified.error.code, verified.error.message);
   }
   service::Caller caller{verified.identity->access_key_id, key_name};
 
@@ -154,20 +154,20 @@ http::HttpResponse ApiRouter::handle(const http::HttpRequest& request) {
 
 http::HttpResponse ApiRouter::call_api(const http::HttpRequest& request,
                                        const service::Caller& caller) {
-  service::ApiResult result =
-      service_.handle(request.header("X-Amz-Target"), request.body, caller);
+  service::ApiResult result = service_.handle(request.header("X-Amz-Target"), request.body, caller);
   return json_response(result.http_status, std::move(result.body));
 }
 
 http::HttpResponse ApiRouter::stream_log(const std::string& build_id, bool follow) {
   auto records = store_.get_builds({build_id});
-  if (!records.is_ok())
-    return error_response(500, "InternalFailure", records.status().message());
+  if (!records.is_ok()) return error_response(500, "InternalFailure", records.status().message());
   if (records.value().empty())
     return error_response(404, "ResourceNotFoundException", "Build not found: " + build_id);
-  const std::string project = records.value().front().project;
-  const std::string group = "/aws/codebuild/" + project;
-  const std::string stream = build_id.substr(build_id.rfind(':') + 1);
+  auto job = service::decode_job(records.value().front().request);
+  if (!job.is_ok()) return error_response(500, "InternalFailure", job.status().message());
+  const service::LogNames names = service::log_names(job.value().settings, job.value().identity);
+  const std::string group = names.group;
+  const std::string stream = names.stream;
 
   struct Cursor {
     std::uint64_t next = 0;

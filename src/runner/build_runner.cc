@@ -134,8 +134,8 @@ class BuildSession {
     build_.environment.variables = r.env_overrides;
     build_.timeout_in_minutes = r.timeout_minutes;
     build_.encryption_key = "arn:aws:kms:" + r.region + ":" + r.account + ":alias/aws/s3";
-    build_.logs.group_name = "/aws/codebuild/" + r.project_name;
-    build_.logs.stream_name = r.uuid;
+    build_.logs.group_name = r.log_group.empty() ? "/aws/codebuild/" + r.project_name : r.log_group;
+    build_.logs.stream_name = r.log_stream.empty() ? r.uuid : r.log_stream;
     deadline_ = executor::Clock::now() + (r.timeout_seconds > 0
                                               ? std::chrono::seconds(r.timeout_seconds)
                                               : std::chrono::seconds(r.timeout_minutes * 60));

@@ -55,6 +55,10 @@ struct BuildRequest {
   bool no_artifacts = false;
   // A scratch directory owned by this build (source and work files).
   std::string work_dir;
+  // The log's group and stream (§2.6); empty: /aws/codebuild/<project> and
+  // the uuid.
+  std::string log_group;
+  std::string log_stream;
 };
 
 // What the runner needs from the build environment it runs in.

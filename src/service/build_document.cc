@@ -21,9 +21,9 @@ std::string dump(const Json& json) {
 
 // The sections of the effective settings a Build carries unchanged.
 constexpr const char* kCopiedSections[] = {
-    "source",         "secondarySources", "secondarySourceVersions", "cache",
-    "environment",    "serviceRole",      "timeoutInMinutes",        "queuedTimeoutInMinutes",
-    "encryptionKey",  "fileSystemLocations"};
+    "source",        "secondarySources",   "secondarySourceVersions", "cache",
+    "environment",   "serviceRole",        "timeoutInMinutes",        "queuedTimeoutInMinutes",
+    "encryptionKey", "fileSystemLocations"};
 
 void copy_settings(const Json& settings, Json& doc) {
   for (const char* key : kCopiedSections) {
@@ -42,6 +42,19 @@ std::string artifact_location(const std::string& settings_text, const BuildIdent
   return "arn:aws:s3:::" + destination->bucket + "/" + key.value();
 }
 
+LogNames log_names_of(const Json& settings, const BuildIdentity& id) {
+  LogNames names{"/aws/codebuild/" + id.project, id.uuid};
+  const Json none = Json::object();
+  const Json& config = settings.is_object() ? settings.value("logsConfig", none) : none;
+  const Json& cw = config.is_object() ? config.value("cloudWatchLogs", none) : none;
+  if (!cw.is_object()) return names;
+  const std::string group = cw.value("groupName", "");
+  const std::string prefix = cw.value("streamName", "");
+  if (!group.empty()) names.group = group;
+  if (!prefix.empty()) names.stream = prefix + "/" + id.uuid;
+  return names;
+}
+
 Json logs_json(const BuildIdentity& id, const Json& settings, bool stream_exists) {
   std::string deep_link = id.endpoint + "/kiln/v1/builds/" + id.id() + "/log";
   Json logs;
@@ -50,16 +63,20 @@ Json logs_json(const BuildIdentity& id, const Json& settings, bool stream_exists
     logs["deepLink"] = deep_link;
     return logs;
   }
-  logs["groupName"] = id.log_group();
-  logs["streamName"] = id.uuid;
+  const LogNames names = log_names_of(settings, id);
+  logs["groupName"] = names.group;
+  logs["streamName"] = names.stream;
   logs["deepLink"] = deep_link;
-  logs["cloudWatchLogsArn"] = "arn:aws:logs:" + id.region + ":" + id.account + ":log-group:" +
-                              id.log_group() + ":log-stream:" + id.uuid;
-  Json cw = {{"status", "ENABLED"}, {"groupName", id.log_group()}, {"streamName", id.uuid}};
+  logs["cloudWatchLogsArn"] = "arn:aws:logs:" + id.region + ":" + id.account +
+                              ":log-group:" + names.group + ":log-stream:" + names.stream;
+  Json cw = {{"status", "ENABLED"}, {"groupName", names.group}, {"streamName", names.stream}};
   Json s3 = {{"status", "DISABLED"}, {"encryptionDisabled", false}};
   if (settings.contains("logsConfig")) {
     const Json& config = settings["logsConfig"];
     if (config.contains("s3Logs")) s3 = config["s3Logs"];
+    // kiln keeps every build's log; a DISABLED status is reported as set.
+    if (config.contains("cloudWatchLogs") && config["cloudWatchLogs"].contains("status"))
+      cw["status"] = config["cloudWatchLogs"]["status"];
   }
   logs["cloudWatchLogs"] = cw;
   logs["s3Logs"] = s3;
@@ -91,12 +108,16 @@ std::string complete(Json& doc, const char* status, std::int64_t now_ms) {
 
 }  // namespace
 
+LogNames log_names(const std::string& settings, const BuildIdentity& identity) {
+  return log_names_of(parse(settings), identity);
+}
+
 std::string BuildIdentity::arn() const {
   return "arn:aws:codebuild:" + region + ":" + account + ":build/" + id();
 }
 
-std::optional<artifacts::ArtifactDestination> artifact_destination(
-    const std::string& settings_text, const BuildIdentity& identity) {
+std::optional<artifacts::ArtifactDestination> artifact_destination(const std::string& settings_text,
+                                                                   const BuildIdentity& identity) {
   Json settings = parse(settings_text);
   if (!settings.contains("artifacts")) return std::nullopt;
   const Json& a = settings["artifacts"];
@@ -108,8 +129,8 @@ std::optional<artifacts::ArtifactDestination> artifact_destination(
                          ? artifacts::NamespaceType::kBuildId
                          : artifacts::NamespaceType::kNone;
   d.name = a.value("name", identity.project);
-  d.packaging =
-      a.value("packaging", "NONE") == "ZIP" ? artifacts::Packaging::kZip : artifacts::Packaging::kNone;
+  d.packaging = a.value("packaging", "NONE") == "ZIP" ? artifacts::Packaging::kZip
+                                                      : artifacts::Packaging::kNone;
   return d;
 }
 
@@ -124,13 +145,13 @@ std::string queued_document(const BuildIdentity& identity, const std::string& se
   doc["buildStatus"] = "IN_PROGRESS";
   if (settings.contains("sourceVersion")) doc["sourceVersion"] = settings["sourceVersion"];
   doc["projectName"] = identity.project;
-  doc["phases"] = Json::array(
-      {{{"phaseType", "SUBMITTED"},
-        {"phaseStatus", "SUCCEEDED"},
-        {"startTime", seconds(identity.submitted_ms)},
-        {"endTime", seconds(identity.submitted_ms)},
-        {"durationInSeconds", 0}},
-       {{"phaseType", "QUEUED"}, {"startTime", seconds(identity.submitted_ms)}}});
+  doc["phases"] =
+      Json::array({{{"phaseType", "SUBMITTED"},
+                    {"phaseStatus", "SUCCEEDED"},
+                    {"startTime", seconds(identity.submitted_ms)},
+                    {"endTime", seconds(identity.submitted_ms)},
+                    {"durationInSeconds", 0}},
+                   {{"phaseType", "QUEUED"}, {"startTime", seconds(identity.submitted_ms)}}});
   copy_settings(settings, doc);
   doc["artifacts"] = {{"location", artifact_location(settings_text, identity)}};
   doc["secondaryArtifacts"] = Json::array();

@@ -28,8 +28,16 @@ struct BuildIdentity {
 
   std::string id() const { return project + ":" + uuid; }
   std::string arn() const;
-  std::string log_group() const { return "/aws/codebuild/" + project; }
 };
+
+// Where a build's log goes (§2.6): logsConfig.cloudWatchLogs.groupName, by
+// default /aws/codebuild/<project>; the stream is the build's uuid, after
+// cloudWatchLogs.streamName and a '/' when that prefix is set.
+struct LogNames {
+  std::string group;
+  std::string stream;
+};
+LogNames log_names(const std::string& settings, const BuildIdentity& identity);
 
 // The build as StartBuild returns it: SUBMITTED done, QUEUED open, status
 // IN_PROGRESS. `settings` is the effective configuration

@@ -98,6 +98,9 @@ runner::BuildRequest to_build_request(const BuildJob& job, std::int64_t build_nu
     r.env_overrides.emplace_back(name, var.value("value", ""));
   }
   r.timeout_minutes = settings.value("timeoutInMinutes", 60);
+  const LogNames logs = log_names(job.settings, id);
+  r.log_group = logs.group;
+  r.log_stream = logs.stream;
   auto destination = artifact_destination(job.settings, id);
   if (destination) {
     r.artifact_bucket = destination->bucket;

@@ -118,6 +118,22 @@ TEST(BuildDocumentTest, EndOrphanedBetweenPhasesAddsFinalizing) {
   EXPECT_EQ(ended["phases"][2]["phaseStatus"], "FAULT");
 }
 
+TEST(BuildDocumentTest, LogNamesFollowLogsConfig) {
+  LogNames names = log_names(kSettings, identity());
+  EXPECT_EQ(names.group, "/aws/codebuild/web");
+  EXPECT_EQ(names.stream, "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9");
+  names = log_names(
+      R"({"logsConfig": {"cloudWatchLogs": {"status": "ENABLED", "groupName": "/ci/acme",
+                                             "streamName": "web"}}})",
+      identity());
+  EXPECT_EQ(names.group, "/ci/acme");
+  EXPECT_EQ(names.stream, "web/0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9");
+  BuildJob job{identity(), R"({"logsConfig": {"cloudWatchLogs": {"groupName": "/ci/acme"}}})"};
+  runner::BuildRequest r = to_build_request(job, 1, "/w");
+  EXPECT_EQ(r.log_group, "/ci/acme");
+  EXPECT_EQ(r.log_stream, "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9");
+}
+
 TEST(BuildJobTest, RoundTripsAndBecomesAnEngineRequest) {
   BuildJob job{identity(), kSettings};
   auto decoded = decode_job(encode_job(job));
