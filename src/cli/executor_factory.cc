@@ -9,6 +9,7 @@
 #include <iostream>
 #include <random>
 
+#include "docker/container_reaper.h"
 #include "docker/docker_client.h"
 #include "executor/docker_executor.h"
 #include "executor/host_executor.h"
@@ -53,8 +54,9 @@ std::string container_source_dir() {
   return "/codebuild/output/src" + std::to_string(100000000 + rd() % 900000000) + "/src";
 }
 
-runner::ExecutorFactory docker_factory(std::shared_ptr<docker::DockerClient> client) {
-  return [client](const runner::BuildRequest& request,
+runner::ExecutorFactory docker_factory(std::shared_ptr<docker::DockerClient> client,
+                                       std::shared_ptr<docker::ContainerReaper> reaper) {
+  return [client, reaper](const runner::BuildRequest& request,
                   const std::string& host_source_dir) -> Result<runner::ExecutionEnvironment> {
     // PROVISIONING: the image must be here (or pullable) before DOWNLOAD_SOURCE.
     auto present = client->image_exists(request.image);
@@ -74,6 +76,7 @@ runner::ExecutorFactory docker_factory(std::shared_ptr<docker::DockerClient> cli
     options.privileged = request.privileged;
     options.labels[kOwnerLabel] = std::to_string(::getpid());
     options.state_root = request.work_dir;
+    options.reaper = reaper.get();
     runner::ExecutionEnvironment env;
     env.source_dir_in_build = options.container_source_dir;
     env.executor = std::make_unique<executor::DockerExecutor>(*client, options);
@@ -83,7 +86,8 @@ runner::ExecutorFactory docker_factory(std::shared_ptr<docker::DockerClient> cli
 
 }  // namespace
 
-Result<runner::ExecutorFactory> make_executor_factory(const std::string& name) {
+Result<runner::ExecutorFactory> make_executor_factory(const std::string& name,
+                                                      bool background_removal) {
   if (name == "shell") return host_factory();
   if (!name.empty() && name != "docker")
     return kiln::Status(ErrorCode::kInvalidInput, "unknown executor \"" + name + "\"");
@@ -98,7 +102,9 @@ Result<runner::ExecutorFactory> make_executor_factory(const std::string& name) {
     return host_factory();
   }
   remove_orphaned_containers(*client);
-  return docker_factory(std::move(client));
+  std::shared_ptr<docker::ContainerReaper> reaper;
+  if (background_removal) reaper = std::make_shared<docker::ContainerReaper>(client);
+  return docker_factory(std::move(client), std::move(reaper));
 }
 
 }  // namespace kiln::cli

@@ -38,7 +38,7 @@ int serve(ServeOptions& o) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto factory = make_executor_factory(o.executor);
+  auto factory = make_executor_factory(o.executor, /*background_removal=*/true);
   if (!factory.is_ok()) {
     std::cerr << "kiln serve: " << factory.status().message() << "\n";
     return 1;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "executor/docker_executor.h"
 
+#include "docker/container_reaper.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -495,7 +497,9 @@ Status DockerExecutor::cleanup() {
   if (cleaned_up_) return Status::ok();
   cleaned_up_ = true;
   Status result;
-  if (!container_.id().empty()) {
+  if (!container_.id().empty() && options_.reaper != nullptr) {
+    options_.reaper->remove(container_.release());
+  } else if (!container_.id().empty()) {
     Status removed = container_.remove();
     if (!removed.is_ok() && removed.code() != ErrorCode::kNotFound) result = removed;
   }

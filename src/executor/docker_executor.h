@@ -40,6 +40,10 @@
 #include "executor/executor.h"
 #include "executor/shell_state.h"
 
+namespace kiln::docker {
+class ContainerReaper;
+}  // namespace kiln::docker
+
 namespace kiln::executor {
 
 // Where the state directory is mounted in the container.
@@ -71,6 +75,10 @@ struct DockerExecutorOptions {
   std::string state_root;
   std::chrono::milliseconds kill_grace{1000};  // between SIGTERM and SIGKILL
   bool pull_missing_image = true;
+  // When set, cleanup() hands the container to this reaper instead of
+  // removing it before it returns (kiln serve: the build completes ~100 ms
+  // sooner; the reaper is borrowed and must outlive the executor).
+  docker::ContainerReaper* reaper = nullptr;
 };
 
 class DockerExecutor final : public Executor {
