@@ -64,11 +64,16 @@ struct Shape {
 
 std::optional<ShapeType> parse_shape_type(const std::string& type) {
   static const std::map<std::string, ShapeType, std::less<>> kTypes = {
-      {"structure", ShapeType::kStructure}, {"list", ShapeType::kList},
-      {"map", ShapeType::kMap},             {"string", ShapeType::kString},
-      {"boolean", ShapeType::kBoolean},     {"integer", ShapeType::kInteger},
-      {"long", ShapeType::kLong},           {"float", ShapeType::kFloat},
-      {"double", ShapeType::kDouble},       {"timestamp", ShapeType::kTimestamp},
+      {"structure", ShapeType::kStructure},
+      {"list", ShapeType::kList},
+      {"map", ShapeType::kMap},
+      {"string", ShapeType::kString},
+      {"boolean", ShapeType::kBoolean},
+      {"integer", ShapeType::kInteger},
+      {"long", ShapeType::kLong},
+      {"float", ShapeType::kFloat},
+      {"double", ShapeType::kDouble},
+      {"timestamp", ShapeType::kTimestamp},
       {"blob", ShapeType::kBlob},
   };
   auto found = kTypes.find(type);
@@ -102,30 +107,43 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
 // value would recurse as deep as it goes.
 std::string describe_json(const Json& value) {
   switch (value.type()) {
-    case Json::value_t::object: return "an object";
-    case Json::value_t::array: return "an array";
+    case Json::value_t::object:
+      return "an object";
+    case Json::value_t::array:
+      return "an array";
     case Json::value_t::string: {
       const auto& text = value.get_ref<const std::string&>();
       Json shown = text.size() > 64 ? text.substr(0, 64) + "..." : text;
       return shown.dump(-1, ' ', false, Json::error_handler_t::replace);
     }
-    default: return value.dump();
+    default:
+      return value.dump();
   }
 }
 
 const char* expected_kind(ShapeType type) {
   switch (type) {
-    case ShapeType::kStructure: return "an object";
-    case ShapeType::kList: return "an array";
-    case ShapeType::kMap: return "an object (map)";
-    case ShapeType::kString: return "a string";
-    case ShapeType::kBoolean: return "a boolean";
-    case ShapeType::kInteger: return "a 32-bit integer";
-    case ShapeType::kLong: return "a 64-bit integer";
+    case ShapeType::kStructure:
+      return "an object";
+    case ShapeType::kList:
+      return "an array";
+    case ShapeType::kMap:
+      return "an object (map)";
+    case ShapeType::kString:
+      return "a string";
+    case ShapeType::kBoolean:
+      return "a boolean";
+    case ShapeType::kInteger:
+      return "a 32-bit integer";
+    case ShapeType::kLong:
+      return "a 64-bit integer";
     case ShapeType::kFloat:
-    case ShapeType::kDouble: return "a number";
-    case ShapeType::kTimestamp: return "a timestamp (epoch seconds or ISO 8601 string)";
-    case ShapeType::kBlob: return "a base64 string";
+    case ShapeType::kDouble:
+      return "a number";
+    case ShapeType::kTimestamp:
+      return "a timestamp (epoch seconds or ISO 8601 string)";
+    case ShapeType::kBlob:
+      return "a base64 string";
   }
   return "a value";
 }
@@ -202,8 +220,8 @@ Result<int> shape_ref(const ModelJson& ref, const std::map<std::string, int, std
 Status link_shape(Shape& shape, const ModelJson& definition,
                   const std::map<std::string, int, std::less<>>& index) {
   if (shape.type == ShapeType::kStructure) {
-    const ModelJson& members = definition.contains("members") ? definition["members"]
-                                                              : ModelJson::object();
+    const ModelJson& members =
+        definition.contains("members") ? definition["members"] : ModelJson::object();
     for (const auto& [name, ref] : members.items()) {
       Result<int> target = shape_ref(ref, index, shape.name + "." + name);
       if (!target.is_ok()) return target.status();
@@ -261,7 +279,8 @@ Status load_shapes(const ModelJson& shapes, std::vector<Shape>& out,
       }
     }
     if (definition.contains("pattern") && definition["pattern"].is_string()) {
-      Result<ModelPattern> pattern = ModelPattern::compile(definition["pattern"].get<std::string>());
+      Result<ModelPattern> pattern =
+          ModelPattern::compile(definition["pattern"].get<std::string>());
       if (pattern.is_ok()) {
         shape.pattern = std::move(pattern.value());
       } else {
@@ -289,14 +308,18 @@ class Validator {
   bool walk(int shape_index, const Json& value, const std::string& path, int depth) {
     const Shape& shape = shapes_[static_cast<std::size_t>(shape_index)];
     if (depth > kMaxDepth) {
-      return type_error("Nesting deeper than " + std::to_string(kMaxDepth) + " levels at '" +
-                        path + "'");
+      return type_error("Nesting deeper than " + std::to_string(kMaxDepth) + " levels at '" + path +
+                        "'");
     }
     switch (shape.type) {
-      case ShapeType::kStructure: return walk_structure(shape, value, path, depth);
-      case ShapeType::kList: return walk_list(shape, value, path, depth);
-      case ShapeType::kMap: return walk_map(shape, value, path, depth);
-      default: return check_scalar(shape, value, path);
+      case ShapeType::kStructure:
+        return walk_structure(shape, value, path, depth);
+      case ShapeType::kList:
+        return walk_list(shape, value, path, depth);
+      case ShapeType::kMap:
+        return walk_map(shape, value, path, depth);
+      default:
+        return check_scalar(shape, value, path);
     }
   }
 
@@ -327,8 +350,7 @@ class Validator {
     return path.empty() ? member : path + "." + member;
   }
 
-  bool walk_structure(const Shape& shape, const Json& value, const std::string& path,
-                      int depth) {
+  bool walk_structure(const Shape& shape, const Json& value, const std::string& path, int depth) {
     if (!value.is_object()) return wrong_type(shape, value, path);
     for (const Member& member : shape.members) {
       auto found = value.find(member.name);
@@ -371,20 +393,22 @@ class Validator {
       bad_key = bad_key || !string_failures(key_shape, key).empty();
       if (item.is_null()) continue;
       if (is_scalar(value_shape.type)) {
-        if (!scalar_type_ok(value_shape, item)) return wrong_type(value_shape, item, path + "." + key);
+        if (!scalar_type_ok(value_shape, item))
+          return wrong_type(value_shape, item, path + "." + key);
         bad_value = bad_value || !scalar_failures(value_shape, item).empty();
       } else if (!walk(shape.value, item, path + "." + key, depth + 1)) {
         return false;
       }
     }
     if (bad_key) {
-      violation(show(value, shape), path,
-                "Map keys must satisfy constraint: [" + join(all_constraints(key_shape), ", ") + "]");
+      violation(
+          show(value, shape), path,
+          "Map keys must satisfy constraint: [" + join(all_constraints(key_shape), ", ") + "]");
     }
     if (bad_value) {
-      violation(show(value, shape), path,
-                "Map value must satisfy constraint: [" +
-                    join(all_constraints(value_shape), ", ") + "]");
+      violation(
+          show(value, shape), path,
+          "Map value must satisfy constraint: [" + join(all_constraints(value_shape), ", ") + "]");
     }
     return true;
   }
@@ -403,8 +427,10 @@ class Validator {
 
   static bool scalar_type_ok(const Shape& shape, const Json& value) {
     switch (shape.type) {
-      case ShapeType::kString: return value.is_string();
-      case ShapeType::kBoolean: return value.is_boolean();
+      case ShapeType::kString:
+        return value.is_string();
+      case ShapeType::kBoolean:
+        return value.is_boolean();
       case ShapeType::kInteger:
         if (value.is_number_unsigned()) {
           return value.get<std::uint64_t>() <=
@@ -420,13 +446,15 @@ class Validator {
         }
         return value.is_number_integer();
       case ShapeType::kFloat:
-      case ShapeType::kDouble: return value.is_number();
+      case ShapeType::kDouble:
+        return value.is_number();
       case ShapeType::kTimestamp:
         return value.is_number() ||
                (value.is_string() && is_iso8601(value.get_ref<const std::string&>()));
       case ShapeType::kBlob:
         return value.is_string() && is_base64(value.get_ref<const std::string&>());
-      default: return false;
+      default:
+        return false;
     }
   }
 
@@ -614,9 +642,7 @@ bool ApiModel::has_operation(std::string_view operation) const {
 
 const std::string& ApiModel::target_prefix() const { return impl_->target_prefix; }
 
-const std::string& ApiModel::validation_error_type() const {
-  return impl_->validation_error_type;
-}
+const std::string& ApiModel::validation_error_type() const { return impl_->validation_error_type; }
 
 const std::vector<std::string>& ApiModel::unsupported_patterns() const {
   return impl_->unsupported_patterns;
@@ -639,9 +665,10 @@ std::optional<ApiError> ApiModel::validate(std::string_view operation, const Jso
   }
   std::size_t count = validator.violation_count();
   if (count == 0) return std::nullopt;
-  std::string message = std::to_string(count) +
-                        (count == 1 ? " validation error detected: " : " validation errors detected: ") +
-                        join(validator.quoted_violations(), "; ");
+  std::string message =
+      std::to_string(count) +
+      (count == 1 ? " validation error detected: " : " validation errors detected: ") +
+      join(validator.quoted_violations(), "; ");
   return ApiError{impl_->validation_error_type, std::move(message), 400};
 }
 

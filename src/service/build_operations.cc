@@ -175,21 +175,17 @@ ApiResult ids_page(const store::Page& page, const std::string& listing) {
 
 ApiResult start_build(const OperationContext& ctx, const Input& input) {
   const std::string name = project_name_from(input.value("projectName", ""));
-  auto project = ctx.store.get_project(name);
+  auto project = find_project(ctx, name);
   if (!project.is_ok()) return ApiResult::error(store_error(project.status()));
-  if (!project.value())
-    return ApiResult::error(
-        ApiError::not_found("Project cannot be found: arn:aws:codebuild:" + ctx.config.region +
-                            ":" + ctx.config.account + ":project/" + name));
   const std::string token = input.value("idempotencyToken", "");
   Input hashed = input;
   hashed.erase("idempotencyToken");
   const std::string request_hash = sha256_hex("StartBuild\n" + hashed.dump());
   if (auto replay = replay_idempotent(ctx, token, request_hash)) return *replay;
 
-  auto settings = effective_build_settings(project.value()->document, input.dump());
+  auto settings = effective_build_settings(project.value().document, input.dump());
   if (!settings.is_ok()) return ApiResult::error(store_error(settings.status()));
-  return queue_build(ctx, name, project.value()->concurrent_build_limit, settings.value(), token,
+  return queue_build(ctx, name, project.value().concurrent_build_limit, settings.value(), token,
                      request_hash);
 }
 
@@ -208,14 +204,10 @@ ApiResult retry_build(const OperationContext& ctx, const Input& input) {
 
   auto job = decode_job(record.value()->request);
   if (!job.is_ok()) return ApiResult::error(ApiError::internal(job.status().message()));
-  auto project = ctx.store.get_project(job.value().identity.project);
+  auto project = find_project(ctx, job.value().identity.project);
   if (!project.is_ok()) return ApiResult::error(store_error(project.status()));
-  if (!project.value())
-    return ApiResult::error(
-        ApiError::not_found("Project cannot be found: arn:aws:codebuild:" + ctx.config.region +
-                            ":" + ctx.config.account + ":project/" + job.value().identity.project));
   // A retry runs with the original build's effective settings (§4.4).
-  return queue_build(ctx, job.value().identity.project, project.value()->concurrent_build_limit,
+  return queue_build(ctx, job.value().identity.project, project.value().concurrent_build_limit,
                      job.value().settings, token, request_hash);
 }
 
@@ -274,12 +266,8 @@ ApiResult list_builds(const OperationContext& ctx, const Input& input) {
 
 ApiResult list_builds_for_project(const OperationContext& ctx, const Input& input) {
   const std::string name = project_name_from(input.value("projectName", ""));
-  auto project = ctx.store.get_project(name);
+  auto project = find_project(ctx, name);
   if (!project.is_ok()) return ApiResult::error(store_error(project.status()));
-  if (!project.value())
-    return ApiResult::error(
-        ApiError::not_found("Project cannot be found: arn:aws:codebuild:" + ctx.config.region +
-                            ":" + ctx.config.account + ":project/" + name));
   const bool descending = input.value("sortOrder", "DESCENDING") != "ASCENDING";
   const std::string listing = "project-builds:" + name + ":" + std::string(descending ? "d" : "a");
   std::string cursor;

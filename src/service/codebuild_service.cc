@@ -38,23 +38,25 @@ const std::map<std::string, Operation, std::less<>>& codebuild_operations() {
 }
 
 ApiResult unknown_operation(std::string_view target) {
-  return ApiResult::error({"UnknownOperationException",
-                           "Unknown operation: " + std::string(target.empty() ? "(no X-Amz-Target)"
-                                                                               : target),
-                           400});
+  return ApiResult::error(
+      {"UnknownOperationException",
+       "Unknown operation: " + std::string(target.empty() ? "(no X-Amz-Target)" : target), 400});
 }
 
 }  // namespace
 
 ApiError ops::store_error(const Status& status) {
   switch (status.code()) {
-    case ErrorCode::kInvalidInput: return ApiError::invalid_input(status.message());
-    case ErrorCode::kNotFound: return ApiError::not_found(status.message());
+    case ErrorCode::kInvalidInput:
+      return ApiError::invalid_input(status.message());
+    case ErrorCode::kNotFound:
+      return ApiError::not_found(status.message());
     case ErrorCode::kAlreadyExists:
       return {"ResourceAlreadyExistsException", status.message(), 400};
     case ErrorCode::kLimitExceeded:
       return {"AccountLimitExceededException", status.message(), 400};
-    case ErrorCode::kUnavailable: return {"ServiceUnavailable", status.message(), 503};
+    case ErrorCode::kUnavailable:
+      return {"ServiceUnavailable", status.message(), 503};
     default:
       spdlog::error("internal failure: {}", status.to_string());
       return ApiError::internal("internal failure: " + status.message());
@@ -66,6 +68,19 @@ std::string ops::project_name_from(const std::string& name_or_arn) {
   if (name_or_arn.rfind("arn:", 0) == 0 && at != std::string::npos)
     return name_or_arn.substr(at + 9);
   return name_or_arn;
+}
+
+std::string ops::project_arn(const OperationContext& ctx, const std::string& name) {
+  return "arn:aws:codebuild:" + ctx.config.region + ":" + ctx.config.account + ":project/" + name;
+}
+
+Result<store::ProjectRecord> ops::find_project(const OperationContext& ctx,
+                                               const std::string& name) {
+  auto project = ctx.store.get_project(name);
+  if (!project.is_ok()) return project.status();
+  if (!project.value())
+    return Status(ErrorCode::kNotFound, "Project cannot be found: " + project_arn(ctx, name));
+  return *project.value();
 }
 
 CodeBuildService::CodeBuildService(ServiceConfig config, store::StateStore& store,
@@ -117,8 +132,8 @@ ApiResult CodeBuildService::handle_logs(std::string_view operation, std::string_
   const bool supported = operation == "GetLogEvents" || operation == "FilterLogEvents" ||
                          operation == "DescribeLogGroups" || operation == "DescribeLogStreams";
   if (!supported)
-    return ApiResult::error({"InvalidParameterException",
-                             std::string(operation) + " is not supported by kiln", 400});
+    return ApiResult::error(
+        {"InvalidParameterException", std::string(operation) + " is not supported by kiln", 400});
   if (auto invalid = validate_input(model, operation, input)) return ApiResult::error(*invalid);
   if (operation == "GetLogEvents") return logs_api_->get_log_events(body);
   if (operation == "FilterLogEvents") return logs_api_->filter_log_events(body);

@@ -58,10 +58,18 @@ std::string fold(std::string_view utf8) {
       continue;
     }
     switch (unicode_class(cp)) {
-      case UnicodeClass::kLetter: folded += kLetter; break;
-      case UnicodeClass::kNumber: folded += kNumber; break;
-      case UnicodeClass::kSeparator: folded += kSeparator; break;
-      case UnicodeClass::kOther: folded += kOtherNonAscii; break;
+      case UnicodeClass::kLetter:
+        folded += kLetter;
+        break;
+      case UnicodeClass::kNumber:
+        folded += kNumber;
+        break;
+      case UnicodeClass::kSeparator:
+        folded += kSeparator;
+        break;
+      case UnicodeClass::kOther:
+        folded += kOtherNonAscii;
+        break;
     }
   }
   return folded;
@@ -70,10 +78,14 @@ std::string fold(std::string_view utf8) {
 // The members of \p{X} as the inside of an ECMAScript class, or "".
 std::string category_members(char category) {
   switch (category) {
-    case 'L': return "A-Za-z\\x01";
-    case 'N': return "0-9\\x02";
-    case 'Z': return " \\x03";
-    default: return "";
+    case 'L':
+      return "A-Za-z\\x01";
+    case 'N':
+      return "0-9\\x02";
+    case 'Z':
+      return " \\x03";
+    default:
+      return "";
   }
 }
 
@@ -110,8 +122,8 @@ Result<std::string> translate(std::string_view java) {
         }
         std::string members = category_members(category);
         if (members.empty()) {
-          return Status(ErrorCode::kInvalidInput, "unsupported Unicode class near offset " +
-                                                      std::to_string(i));
+          return Status(ErrorCode::kInvalidInput,
+                        "unsupported Unicode class near offset " + std::to_string(i));
         }
         if (next == 'P' && in_class) {
           return Status(ErrorCode::kInvalidInput, "unsupported \\P{..} inside a class");
@@ -129,8 +141,7 @@ Result<std::string> translate(std::string_view java) {
         return Status(ErrorCode::kInvalidInput, "unsupported back-reference");
       }
       if (std::isalpha(static_cast<unsigned char>(next)) && !is_shared_escape(next)) {
-        return Status(ErrorCode::kInvalidInput,
-                      std::string("unsupported escape \\") + next);
+        return Status(ErrorCode::kInvalidInput, std::string("unsupported escape \\") + next);
       }
       out += c;
       out += next;
@@ -175,8 +186,8 @@ ModelPattern::ModelPattern(std::string source, std::shared_ptr<const Compiled> c
 Result<ModelPattern> ModelPattern::compile(std::string_view java_pattern) {
   Result<std::string> ecmascript = translate(java_pattern);
   if (!ecmascript.is_ok()) {
-    return Status(ErrorCode::kInvalidInput, "pattern " + std::string(java_pattern) + ": " +
-                                                ecmascript.status().message());
+    return Status(ErrorCode::kInvalidInput,
+                  "pattern " + std::string(java_pattern) + ": " + ecmascript.status().message());
   }
   auto compiled = std::make_shared<Compiled>();
   // libstdc++'s default matcher recurses once per input character and

@@ -46,4 +46,11 @@ ApiError store_error(const Status& status);
 // A project name from a name or a project ARN.
 std::string project_name_from(const std::string& name_or_arn);
 
+// arn:aws:codebuild:<region>:<account>:project/<name>
+std::string project_arn(const OperationContext& ctx, const std::string& name);
+
+// The stored project, or kNotFound "Project cannot be found: <arn>" (AWS's
+// words), which store_error() turns into ResourceNotFoundException.
+Result<store::ProjectRecord> find_project(const OperationContext& ctx, const std::string& name);
+
 }  // namespace kiln::service::ops

@@ -16,22 +16,60 @@ using Json = nlohmann::ordered_json;
 // The Project shape's members in model order; a document is written in
 // this order, then anything else it carries (e.g. a webhook) after.
 const char* const kProjectOrder[] = {
-    "name", "arn", "description", "source", "secondarySources", "sourceVersion",
-    "secondarySourceVersions", "artifacts", "secondaryArtifacts", "cache", "environment",
-    "serviceRole", "timeoutInMinutes", "queuedTimeoutInMinutes", "encryptionKey", "tags",
-    "created", "lastModified", "webhook", "vpcConfig", "badge", "logsConfig",
-    "fileSystemLocations", "buildBatchConfig", "concurrentBuildLimit", "projectVisibility",
-    "publicProjectAlias", "resourceAccessRole", "autoRetryLimit",
+    "name",
+    "arn",
+    "description",
+    "source",
+    "secondarySources",
+    "sourceVersion",
+    "secondarySourceVersions",
+    "artifacts",
+    "secondaryArtifacts",
+    "cache",
+    "environment",
+    "serviceRole",
+    "timeoutInMinutes",
+    "queuedTimeoutInMinutes",
+    "encryptionKey",
+    "tags",
+    "created",
+    "lastModified",
+    "webhook",
+    "vpcConfig",
+    "badge",
+    "logsConfig",
+    "fileSystemLocations",
+    "buildBatchConfig",
+    "concurrentBuildLimit",
+    "projectVisibility",
+    "publicProjectAlias",
+    "resourceAccessRole",
+    "autoRetryLimit",
 };
 
 // CreateProject/UpdateProject members copied into the document as they are
 // (badgeEnabled, concurrentBuildLimit and name are handled apart). Members
 // the model does not know are ignored (§4.1).
 const char* const kSettingMembers[] = {
-    "description", "source", "secondarySources", "sourceVersion", "secondarySourceVersions",
-    "artifacts", "secondaryArtifacts", "cache", "environment", "serviceRole",
-    "timeoutInMinutes", "queuedTimeoutInMinutes", "encryptionKey", "tags", "vpcConfig",
-    "logsConfig", "fileSystemLocations", "buildBatchConfig", "autoRetryLimit",
+    "description",
+    "source",
+    "secondarySources",
+    "sourceVersion",
+    "secondarySourceVersions",
+    "artifacts",
+    "secondaryArtifacts",
+    "cache",
+    "environment",
+    "serviceRole",
+    "timeoutInMinutes",
+    "queuedTimeoutInMinutes",
+    "encryptionKey",
+    "tags",
+    "vpcConfig",
+    "logsConfig",
+    "fileSystemLocations",
+    "buildBatchConfig",
+    "autoRetryLimit",
 };
 
 // Source types that can report build status to the provider (§4.4).
@@ -165,8 +203,8 @@ double epoch_seconds(std::int64_t ms) { return static_cast<double>(ms) / 1000.0;
 bool is_identifier(const std::string& id) {
   if (id.empty() || id.size() >= 128) return false;
   for (char c : id) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '_';
+    bool ok =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -183,7 +221,8 @@ void check_identifier(const std::string& id, const char* member, std::set<std::s
             " must contain only alphanumeric characters and underscores and be less than 128 "
             "characters in length");
   }
-  if (!seen.insert(id).second) invalid(std::string("Invalid input: duplicate ") + member + " " + id);
+  if (!seen.insert(id).second)
+    invalid(std::string("Invalid input: duplicate ") + member + " " + id);
 }
 
 // `label` is "Project source" or "Secondary source <id>".
@@ -255,8 +294,9 @@ void check_settings(const Json& settings) {
   std::string artifacts_type = text(settings.value("artifacts", Json()), "type");
   if ((source_type == "CODEPIPELINE") != (artifacts_type == "CODEPIPELINE")) {
     // [O], AWS's own wording.
-    invalid("Invalid input: when using CodePipeline both sourceType, and artifactType must be set "
-            "to: CODEPIPELINE");
+    invalid(
+        "Invalid input: when using CodePipeline both sourceType, and artifactType must be set "
+        "to: CODEPIPELINE");
   }
   std::set<std::string> source_ids;
   for (const Json& source : settings.value("secondarySources", Json::array())) {
@@ -292,8 +332,10 @@ void check_settings(const Json& settings) {
   if (has(settings, "concurrentBuildLimit")) {
     const Json& limit = settings["concurrentBuildLimit"];
     if (!limit.is_number_integer() || limit.get<std::int64_t>() < 1) {
-      invalid("Invalid input: concurrentBuildLimit must be at least 1 (or -1 to remove the "
-              "limit), got " + limit.dump());
+      invalid(
+          "Invalid input: concurrentBuildLimit must be at least 1 (or -1 to remove the "
+          "limit), got " +
+          limit.dump());
     }
   }
 }
@@ -465,8 +507,7 @@ Result<std::string> effective_build_settings(std::string_view project,
     pick(out, "sourceVersion", stored, input, "sourceVersion");
     out["secondarySourceVersions"] =
         merge_by(stored.value("secondarySourceVersions", Json::array()),
-                 input.value("secondarySourcesVersionOverride", Json::array()),
-                 "sourceIdentifier");
+                 input.value("secondarySourcesVersionOverride", Json::array()), "sourceIdentifier");
     pick(out, "artifacts", stored, input, "artifactsOverride", Json::object());
     artifacts_defaults(out["artifacts"], name, true);
     pick(out, "secondaryArtifacts", stored, input, "secondaryArtifactsOverride", Json::array());

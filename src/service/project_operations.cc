@@ -19,10 +19,6 @@ ProjectContext project_context(const OperationContext& ctx) {
   return ProjectContext{ctx.config.region, ctx.config.account, epoch_millis(), ctx.config.endpoint};
 }
 
-std::string project_arn(const OperationContext& ctx, const std::string& name) {
-  return "arn:aws:codebuild:" + ctx.config.region + ":" + ctx.config.account + ":project/" + name;
-}
-
 // The store's record of a Project document.
 store::ProjectRecord project_record(const std::string& document) {
   Json doc = Json::parse(document);
@@ -57,15 +53,12 @@ ApiResult create_project(const OperationContext& ctx, const Input& input) {
 
 ApiResult update_project(const OperationContext& ctx, const Input& input) {
   const std::string name = project_name_from(input.value("name", ""));
-  auto stored = ctx.store.get_project(name);
+  auto stored = find_project(ctx, name);
   if (!stored.is_ok()) return ApiResult::error(store_error(stored.status()));
-  if (!stored.value())
-    return ApiResult::error(
-        ApiError::not_found("Project cannot be found: " + project_arn(ctx, name)));
   Input update = input;
   update["name"] = name;
   auto document =
-      service::update_project(stored.value()->document, update.dump(), project_context(ctx));
+      service::update_project(stored.value().document, update.dump(), project_context(ctx));
   if (!document.is_ok()) return ApiResult::error(store_error(document.status()));
   store::ProjectRecord record = project_record(document.value());
   Status updated = ctx.store.update_project(record);
