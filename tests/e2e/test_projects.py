@@ -147,6 +147,19 @@ class ProjectsTest(unittest.TestCase):
         self.assertEqual(self.create_from_file(project_input("delete-demo"))["project"]["name"],
                          "delete-demo")
 
+    def test_curated_images_are_kilns_own(self):
+        got = server.aws("codebuild", "list-curated-environment-images")
+        platforms = got["platforms"]
+        self.assertEqual([p["platform"] for p in platforms], ["DEBIAN"])
+        images = [image["name"]
+                  for language in platforms[0]["languages"] for image in language["images"]]
+        self.assertIn("kiln/standard:1.0", images)
+        self.assertIn("kiln/busybox:1.0", images)
+        for language in platforms[0]["languages"]:
+            for image in language["images"]:
+                self.assertEqual(image["versions"], [image["name"]])
+                self.assertTrue(image["description"])
+
 
 if __name__ == "__main__":
     unittest.main()
