@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "service/scheduler.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -15,8 +16,13 @@ namespace kiln::service {
 
 namespace {
 
-// How many queued builds one look at the queue considers for time-outs.
+// How many queued builds one look at the queue considers for time-outs, and
+// how often it looks: queuedTimeoutInMinutes is at least 5 (the model's
+// minimum), so builds queued less than 5 minutes ago cannot have timed out,
+// and a few seconds of lateness on a timeout of minutes is immaterial.
 constexpr int kTimeoutScanLimit = 10000;
+constexpr std::int64_t kMinQueuedTimeoutMs = 5 * 60 * 1000;
+constexpr std::chrono::seconds kTimeoutScanInterval{5};
 
 void remove_dir(const std::string& path) {
   std::error_code ec;
@@ -149,7 +155,7 @@ void Scheduler::dispatch_loop() {
     woken_ = false;
     if (stopping_) break;
     auto now = std::chrono::steady_clock::now();
-    if (now - last_timeout_scan >= std::chrono::seconds(1)) {
+    if (now - last_timeout_scan >= kTimeoutScanInterval) {
       time_out_queued(epoch_millis());
       last_timeout_scan = now;
     }
@@ -196,14 +202,21 @@ void Scheduler::dispatch_once() {
 
 // Requires: mu_ held.
 void Scheduler::time_out_queued(std::int64_t now) {
-  auto queued = store_.queued_builds(kTimeoutScanLimit);
-  if (!queued.is_ok()) return;
-  for (const store::BuildRecord& record : queued.value()) {
-    if (record.queue_deadline_ms <= 0 || record.queue_deadline_ms > now) continue;
-    std::string document = end_in_queue(record.document, model::Status::kTimedOut, now);
-    if (Status s = store_.update_build(record.id, store::BuildState::kFinished, document);
-        !s.is_ok())
-      spdlog::error("build {}: cannot record its queue timeout: {}", record.id, s.message());
+  // Oldest first: read a small batch, and more only while every build read
+  // is old enough to have timed out, so a long queue of recent builds costs
+  // one short read.
+  for (int limit = 100;; limit *= 10) {
+    auto queued = store_.queued_builds(std::min(limit, kTimeoutScanLimit));
+    if (!queued.is_ok()) return;
+    for (const store::BuildRecord& record : queued.value()) {
+      if (record.queued_ms > now - kMinQueuedTimeoutMs) return;
+      if (record.queue_deadline_ms <= 0 || record.queue_deadline_ms > now) continue;
+      std::string document = end_in_queue(record.document, model::Status::kTimedOut, now);
+      if (Status s = store_.update_build(record.id, store::BuildState::kFinished, document);
+          !s.is_ok())
+        spdlog::error("build {}: cannot record its queue timeout: {}", record.id, s.message());
+    }
+    if (static_cast<int>(queued.value().size()) < limit || limit >= kTimeoutScanLimit) return;
   }
 }
 

@@ -39,8 +39,8 @@ class SchedulerTest : public ::testing::Test {
     options.owner = owner;
     options.work_root = dir_.path() + "/work";
     options.tick = std::chrono::milliseconds(20);
-    auto factory = [](const runner::BuildRequest& request, const std::string& source_dir)
-        -> Result<runner::ExecutionEnvironment> {
+    auto factory = [](const runner::BuildRequest& request,
+                      const std::string& source_dir) -> Result<runner::ExecutionEnvironment> {
       executor::HostExecutorOptions host;
       host.workspace_root = request.work_dir;
       runner::ExecutionEnvironment env;
@@ -52,11 +52,18 @@ class SchedulerTest : public ::testing::Test {
   }
 
   // Queues a build of `commands` as StartBuild does; returns its id.
+  // `queued_minutes_ago` > 0 makes it a build submitted that long ago with
+  // a queuedTimeoutInMinutes of 5.
   std::string queue(const std::string& uuid, const std::string& command,
-                    std::int64_t queue_deadline_ms = 0) {
+                    int queued_minutes_ago = 0) {
     BuildJob job;
-    job.identity = BuildIdentity{"p", uuid, "us-east-1", "000000000000", "test",
-                                 epoch_millis(), "http://127.0.0.1:1"};
+    job.identity = BuildIdentity{"p",
+                                 uuid,
+                                 "us-east-1",
+                                 "000000000000",
+                                 "test",
+                                 epoch_millis() - queued_minutes_ago * 60000LL,
+                                 "http://127.0.0.1:1"};
     Json settings = {{"source",
                       {{"type", "NO_SOURCE"},
                        {"buildspec", "version: 0.2\nphases:\n  build:\n    commands:\n      - " +
@@ -68,8 +75,8 @@ class SchedulerTest : public ::testing::Test {
     build.id = job.identity.id();
     build.project = "p";
     build.queued_ms = job.identity.submitted_ms;
-    build.queue_deadline_ms = queue_deadline_ms > 0 ? queue_deadline_ms
-                                                    : job.identity.submitted_ms + 3600000;
+    build.queue_deadline_ms =
+        job.identity.submitted_ms + (queued_minutes_ago > 0 ? 5 : 60) * 60000LL;
     build.document = queued_document(job.identity, job.settings);
     build.request = encode_job(job);
     EXPECT_TRUE(store_->insert_build(build, {}).is_ok());
@@ -101,8 +108,9 @@ class SchedulerTest : public ::testing::Test {
 
 TEST_F(SchedulerTest, QueuedBuildPastItsDeadlineTimesOutWithoutRunning) {
   std::string marker = dir_.path() + "/ran";
-  std::string id = queue("00000000-0000-4000-8000-000000000001", "touch " + marker,
-                         epoch_millis() - 1);
+  std::string id = queue("00000000-0000-4000-8000-000000000001", "touch " + marker, 6);
+  // Queued 3 minutes ago: its 5 minutes are not over.
+  std::string recent = queue("00000000-0000-4000-8000-000000000002", "true", 3);
   auto scheduler = make_scheduler(1);
   ASSERT_TRUE(scheduler->start().is_ok());
   Json doc = wait_complete(id);
@@ -112,6 +120,7 @@ TEST_F(SchedulerTest, QueuedBuildPastItsDeadlineTimesOutWithoutRunning) {
   EXPECT_EQ(doc["phases"][1]["phaseStatus"], "TIMED_OUT");
   EXPECT_EQ(doc["phases"][2]["phaseType"], "COMPLETED");
   EXPECT_FALSE(std::filesystem::exists(marker));
+  EXPECT_EQ(wait_complete(recent)["buildStatus"], "SUCCEEDED");
 }
 
 TEST_F(SchedulerTest, RunsQueuedBuildsOldestFirstWithinTheLimit) {
