@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "api/api_router.h"
 
-#include <openssl/rand.h>
-
 #include <chrono>
 #include <memory>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "common/uuid.h"
 #include "service/build_job.h"
 #include "sigv4/verifier.h"
 
@@ -20,24 +19,11 @@ constexpr std::string_view kLogPrefix = "/kiln/v1/builds/";
 constexpr std::string_view kLogSuffix = "/log";
 constexpr std::size_t kLogPageEvents = 1000;
 
-std::string request_id() {
-  unsigned char b[16];
-  if (RAND_bytes(b, sizeof b) != 1) return "00000000-0000-0000-0000-000000000000";
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[b[i] >> 4];
-    out += kHex[b[i] & 15];
-  }
-  return out;
-}
-
 http::HttpResponse json_response(int status, std::string body) {
   http::HttpResponse response;
   response.status = status;
   response.headers = {{"Content-Type", "application/x-amz-json-1.1"},
-                      {"x-amzn-RequestId", request_id()}};
+                      {"x-amzn-RequestId", random_uuid()}};
   response.body = std::move(body);
   return response;
 }
@@ -176,7 +162,7 @@ http::HttpResponse ApiRouter::stream_log(const std::string& build_id, bool follo
   auto cursor = std::make_shared<Cursor>();
   http::HttpResponse response;
   response.headers = {{"Content-Type", "text/plain; charset=utf-8"},
-                      {"x-amzn-RequestId", request_id()}};
+                      {"x-amzn-RequestId", random_uuid()}};
   response.next_chunk = [this, cursor, group, stream, build_id,
                          follow]() -> std::optional<std::string> {
     auto read_page = [&]() -> std::optional<std::string> {

@@ -143,12 +143,18 @@ Status apply_flags(const ProjectFlags& f, Json& doc, std::set<std::string>& touc
 
 // The object in a --from-json file: the operation's input, as the aws
 // CLI's --cli-input-json takes it.
-Result<Json> read_input_json(const std::string& path) {
-  auto text = read_user_file(path, "--from-json");
-  if (!text.is_ok()) return text.status();
-  Json input = Json::parse(text.value(), nullptr, /*allow_exceptions=*/false);
-  if (!input.is_object())
-    return Status(ErrorCode::kInvalidInput, "--from-json " + path + ": not a JSON object");
+// The request a create or update starts from: --from-json's object (or
+// {}), with --name over its "name".
+Result<Json> base_input(const ProjectFlags& f) {
+  Json input = Json::object();
+  if (!f.from_json.empty()) {
+    auto text = read_user_file(f.from_json, "--from-json");
+    if (!text.is_ok()) return text.status();
+    input = Json::parse(text.value(), nullptr, /*allow_exceptions=*/false);
+    if (!input.is_object())
+      return Status(ErrorCode::kInvalidInput, "--from-json " + f.from_json + ": not a JSON object");
+  }
+  if (!f.name.empty()) input["name"] = f.name;
   return input;
 }
 
@@ -184,7 +190,8 @@ void print_project(const Json& p) {
   Table fields({"", ""});
   fields.add_row({"name:", p.value("name", "")});
   fields.add_row({"arn:", p.value("arn", "")});
-  if (!p.value("description", "").empty()) fields.add_row({"description:", p.value("description", "")});
+  if (!p.value("description", "").empty())
+    fields.add_row({"description:", p.value("description", "")});
   std::string location = source.value("location", "");
   fields.add_row({"source:", source.value("type", "-") + (location.empty() ? "" : " " + location)});
   if (!p.value("sourceVersion", "").empty())
@@ -223,13 +230,9 @@ int print_project_answer(CommandClient& c, const Json& answer) {
 
 int create_project(const ProjectFlags& f) {
   CommandClient c("projects create", f.client);
-  Json input = Json::object();
-  if (!f.from_json.empty()) {
-    auto from_file = read_input_json(f.from_json);
-    if (!from_file.is_ok()) return c.usage(from_file.status().message());
-    input = std::move(from_file).value();
-  }
-  if (!f.name.empty()) input["name"] = f.name;
+  auto base = base_input(f);
+  if (!base.is_ok()) return c.usage(base.status().message());
+  Json input = std::move(base).value();
   if (!input.contains("name"))
     return c.usage("a project needs a name: --name NAME (or \"name\" in --from-json)");
   std::set<std::string> touched;
@@ -254,13 +257,9 @@ int create_project(const ProjectFlags& f) {
 
 int update_project(const ProjectFlags& f) {
   CommandClient c("projects update", f.client);
-  Json input = Json::object();
-  if (!f.from_json.empty()) {
-    auto from_file = read_input_json(f.from_json);
-    if (!from_file.is_ok()) return c.usage(from_file.status().message());
-    input = std::move(from_file).value();
-  }
-  if (!f.name.empty()) input["name"] = f.name;
+  auto base = base_input(f);
+  if (!base.is_ok()) return c.usage(base.status().message());
+  Json input = std::move(base).value();
   if (!input.contains("name") || !input["name"].is_string())
     return c.usage("which project? NAME (or \"name\" in --from-json)");
   const std::string name = input["name"].get<std::string>();
@@ -352,7 +351,8 @@ int delete_project(const ClientOptions& options, const std::string& name) {
 
 void add_project_flags(CLI::App& cmd, ProjectFlags& f, bool create) {
   cmd.add_option("--from-json", f.from_json,
-                 std::string("A JSON file with the ") + (create ? "CreateProject" : "UpdateProject") +
+                 std::string("A JSON file with the ") +
+                     (create ? "CreateProject" : "UpdateProject") +
                      " input (as the aws CLI's --cli-input-json); flags override its members");
   cmd.add_option("--description", f.description, "What the project builds");
   cmd.add_option("--source-type", f.source_type,
@@ -360,8 +360,8 @@ void add_project_flags(CLI::App& cmd, ProjectFlags& f, bool create) {
   cmd.add_option("--source-location", f.source_location,
                  "Where the source is: a git URL or a repository path on the server");
   cmd.add_option("--source-version", f.source_version, "Branch, tag or commit built by default");
-  auto* file = cmd.add_option("--buildspec", f.buildspec_file,
-                              "A local buildspec file, sent inline");
+  auto* file =
+      cmd.add_option("--buildspec", f.buildspec_file, "A local buildspec file, sent inline");
   auto* inline_text =
       cmd.add_option("--buildspec-inline", f.buildspec_inline,
                      "The project's buildspec as given: inline YAML, or a path in the source");
@@ -422,9 +422,8 @@ void register_project_commands(CLI::App& app, int& exit_code) {
   CLI::App* get = projects->add_subcommand("get", "Show projects");
   get->add_option("names", *get_names, "Project names")->required();
   add_client_options(*get, *get_options);
-  get->callback([get_options, get_names, &exit_code] {
-    exit_code = get_projects(*get_options, *get_names);
-  });
+  get->callback(
+      [get_options, get_names, &exit_code] { exit_code = get_projects(*get_options, *get_names); });
 
   auto list_flags = std::make_shared<ListFlags>();
   CLI::App* list = projects->add_subcommand("list", "List every project");
@@ -437,8 +436,7 @@ void register_project_commands(CLI::App& app, int& exit_code) {
 
   auto delete_options = std::make_shared<ClientOptions>();
   auto delete_name = std::make_shared<std::string>();
-  CLI::App* remove = projects->add_subcommand(
-      "delete", "Delete a project");
+  CLI::App* remove = projects->add_subcommand("delete", "Delete a project");
   remove->add_option("name", *delete_name, "The project")->required();
   add_client_options(*remove, *delete_options);
   remove->callback([delete_options, delete_name, &exit_code] {

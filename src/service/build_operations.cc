@@ -1,19 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // StartBuild, StopBuild, RetryBuild, BatchGetBuilds, ListBuilds,
 // ListBuildsForProject and BatchDeleteBuilds (codebuild-semantics.md §4.4).
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
 #include <chrono>
-#include <cstdio>
 #include <unordered_map>
 
 #include "common/clock.h"
+#include "common/uuid.h"
 #include "service/build_document.h"
 #include "service/build_job.h"
 #include "service/operations.h"
 #include "service/page_token.h"
 #include "service/project_document.h"
+#include "sigv4/crypto.h"
 
 namespace kiln::service::ops {
 
@@ -22,35 +20,10 @@ namespace {
 constexpr int kPageSize = 100;  // fixed for the build listings (§4.5)
 constexpr std::int64_t kIdempotencyLifetimeMs = 5 * 60 * 1000;
 
-std::string new_uuid() {
-  unsigned char b[16];
-  if (RAND_bytes(b, sizeof b) != 1) {
-    // RAND_bytes only fails without entropy; fall back to the clock rather
-    // than fail a StartBuild.
-    auto t = static_cast<std::uint64_t>(epoch_millis());
-    for (int i = 0; i < 16; ++i) b[i] = static_cast<unsigned char>((t >> (i % 8 * 8)) ^ (i * 37));
-  }
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
-  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  char out[37];
-  std::snprintf(out, sizeof out,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-                b[15]);
-  return out;
-}
-
-std::string sha256_hex(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
+// What an idempotency token remembers of a request: its SHA-256 (the text
+// itself should libcrypto refuse, which compares just as well).
+std::string request_hash_of(const std::string& text) {
+  return sigv4::sha256_hex(text).value_or(text);
 }
 
 // A build id from an id or a build ARN; InvalidInput when it has no ':'.
@@ -129,7 +102,7 @@ ApiResult queue_build(const OperationContext& ctx, const std::string& project, i
                       const std::string& request_hash) {
   BuildJob job;
   job.identity.project = project;
-  job.identity.uuid = new_uuid();
+  job.identity.uuid = random_uuid();
   job.identity.region = ctx.config.region;
   job.identity.account = ctx.config.account;
   job.identity.initiator = ctx.caller.name;
@@ -180,7 +153,7 @@ ApiResult start_build(const OperationContext& ctx, const Input& input) {
   const std::string token = input.value("idempotencyToken", "");
   Input hashed = input;
   hashed.erase("idempotencyToken");
-  const std::string request_hash = sha256_hex("StartBuild\n" + hashed.dump());
+  const std::string request_hash = request_hash_of("StartBuild\n" + hashed.dump());
   if (auto replay = replay_idempotent(ctx, token, request_hash)) return *replay;
 
   auto settings = effective_build_settings(project.value().document, input.dump());
@@ -199,7 +172,7 @@ ApiResult retry_build(const OperationContext& ctx, const Input& input) {
     return ApiResult::error(ApiError::invalid_input(
         "Build " + *id + " is still in progress; only a completed build can be retried"));
   const std::string token = input.value("idempotencyToken", "");
-  const std::string request_hash = sha256_hex("RetryBuild\n" + *id);
+  const std::string request_hash = request_hash_of("RetryBuild\n" + *id);
   if (auto replay = replay_idempotent(ctx, token, request_hash)) return *replay;
 
   auto job = decode_job(record.value()->request);

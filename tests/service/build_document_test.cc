@@ -5,8 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+#include <set>
+
 #include <nlohmann/json.hpp>
 
+#include "common/uuid.h"
 #include "service/build_job.h"
 #include "service/page_token.h"
 
@@ -173,6 +177,17 @@ TEST(BuildJobTest, UnsupportedSourcesAndSecretsFailInDownloadSource) {
   EXPECT_EQ(r.source.version, "main");
   EXPECT_EQ(r.source.git_clone_depth, 1);
   EXPECT_TRUE(r.no_artifacts);
+}
+
+TEST(RandomUuidTest, IsAVersion4UuidAndDiffersEachTime) {
+  const std::regex v4("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    std::string id = random_uuid();
+    EXPECT_TRUE(std::regex_match(id, v4)) << id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 100u);
 }
 
 TEST(PageTokenTest, WrapsCursorsForOneListingOnly) {
