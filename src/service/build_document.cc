@@ -211,10 +211,4 @@ std::string end_orphaned(const std::string& document, const std::string& message
   return complete(doc, "FAULT", now_ms);
 }
 
-DocumentStatus document_status(const std::string& document) {
-  Json doc = parse(document);
-  return {doc.value("buildStatus", ""), doc.value("currentPhase", ""),
-          doc.value("buildComplete", false)};
-}
-
 }  // namespace kiln::service

@@ -69,12 +69,4 @@ std::string end_orphaned(const std::string& document, const std::string& message
 std::optional<artifacts::ArtifactDestination> artifact_destination(
     const std::string& settings, const BuildIdentity& identity);
 
-// buildStatus and buildComplete of a document, for callers that hold only text.
-struct DocumentStatus {
-  std::string build_status;
-  std::string current_phase;
-  bool complete = false;
-};
-DocumentStatus document_status(const std::string& document);
-
 }  // namespace kiln::service

@@ -141,11 +141,6 @@ void Scheduler::wake() {
   cv_.notify_all();
 }
 
-int Scheduler::running_builds() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return static_cast<int>(workers_.size());
-}
-
 void Scheduler::dispatch_loop() {
   auto last_timeout_scan = std::chrono::steady_clock::time_point{};
   auto last_renewal = std::chrono::steady_clock::now();

@@ -63,7 +63,6 @@ class Scheduler {
   // Idempotent.
   void shutdown(std::chrono::milliseconds grace);
 
-  int running_builds() const;
 
  private:
   struct Worker;
